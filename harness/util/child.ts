@@ -37,9 +37,6 @@ export async function runChild(file: string, args: readonly string[], options: C
       stripFinalNewline: false,
       buffer: true,
       maxBuffer: 256 * 1024 * 1024,
-      timeout: options.timeoutMs,
-      killSignal: 'SIGTERM',
-      forceKillAfterDelay: 5000,
     });
   } catch (error) {
     throw new KptrlabError('CHILD_SPAWN', `${options.stage}: could not start ${file}`, { cause: error });
@@ -47,11 +44,24 @@ export async function runChild(file: string, args: readonly string[], options: C
   const pid = child.pid;
   const untrack = pid === undefined ? () => false : trackGroup(pid);
   if (options.onLine) attachLineReaders(child, options.onLine);
+  // The timeout signals the whole group: a grandchild holding the output pipe would otherwise keep us waiting.
+  let timedOut = false;
+  const timers: NodeJS.Timeout[] = [];
+  if (options.timeoutMs !== undefined && pid !== undefined) {
+    timers.push(
+      setTimeout(() => {
+        timedOut = true;
+        signalGroup(pid, 'SIGTERM');
+        timers.push(setTimeout(() => signalGroup(pid, 'SIGKILL'), 5000));
+      }, options.timeoutMs),
+    );
+  }
   const result = await child;
+  for (const timer of timers) clearTimeout(timer);
   untrack();
   // Grandchildren (make's compilers, qemu helpers) must not outlive the stage.
   if (pid !== undefined) signalGroup(pid, 'SIGKILL');
-  if (result.failed && result.exitCode === undefined && !result.timedOut) {
+  if (result.failed && result.exitCode === undefined && result.signal === undefined && !timedOut) {
     throw new KptrlabError('CHILD_SPAWN', `${options.stage}: could not run ${file}: ${result.shortMessage}`, {
       hint: `Check that ${file} is installed (bash .ci/install-deps installs the project's packages).`,
       cause: result,
@@ -61,7 +71,7 @@ export async function runChild(file: string, args: readonly string[], options: C
     exitCode: result.exitCode ?? -1,
     stdout: String(result.stdout ?? ''),
     stderr: String(result.stderr ?? ''),
-    timedOut: Boolean(result.timedOut),
+    timedOut,
   };
   if (out.timedOut) {
     throw new KptrlabError('CHILD_TIMEOUT', `${options.stage}: ${file} did not finish within ${options.timeoutMs} ms`, { cause: result });

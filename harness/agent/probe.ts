@@ -1,0 +1,26 @@
+// Capability probe on the target: kfunc presence from the kernel's BTF, then small probe programs loaded one by one.
+import { BpfObject, kernelBtfHasFunc } from '../native/index.js';
+import { WALK_KFUNCS, type ProbeFacts } from '../suites/capability.js';
+import { loadSingleProgram } from './single-load.js';
+
+/** Collects the raw facts; the orchestrator derives the level from them. */
+export function probeKernel(objects: readonly string[]): ProbeFacts {
+  const kfuncs: Record<string, boolean> = {};
+  for (const name of [...WALK_KFUNCS, 'bpf_rbtree_first', 'bpf_obj_new_impl', 'bpf_refcount_acquire_impl']) kfuncs[name] = kernelBtfHasFunc(name);
+  const probes: ProbeFacts['probes'] = {};
+  for (const path of objects) {
+    const listing = BpfObject.open(path);
+    const names = listing.programs().map((program) => program.name);
+    listing.close();
+    for (const name of names) {
+      const result = loadSingleProgram(path, name, 5);
+      probes[name] = result.loaded ? { loaded: true } : { loaded: false, message: lastErrorLine(result.log) };
+    }
+  }
+  return { kfuncs, probes };
+}
+
+function lastErrorLine(log: string): string {
+  const lines = log.split('\n').filter((line) => line.trim() && !/^(processed \d+|verification time|stack depth)/.test(line));
+  return lines.at(-1) ?? 'rejected without a log';
+}

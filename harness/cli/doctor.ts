@@ -1,0 +1,71 @@
+// `kptrlab doctor`: what this machine can do, each check with the fix when it fails.
+import { existsSync } from 'node:fs';
+import { release } from 'node:os';
+import { findClang } from '../bpf/toolchain.js';
+import { LOCAL_BTF, vmlinuxHeader } from '../bpf/vmlinux-header.js';
+import { deriveCapability, LEVEL_MEANING, type ProbeFacts } from '../suites/capability.js';
+import { bpfSources, compileSet } from '../suites/compile-set.js';
+import { bpfPermissionProblem } from '../targets/bpf-permission.js';
+import { LocalTarget } from '../targets/local.js';
+import { runChild } from '../util/child.js';
+import { ExitCode } from '../util/errors.js';
+import { projectPath } from '../util/paths.js';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+  /** Optional checks (QEMU, KVM) inform but do not fail the doctor. */
+  optional?: boolean;
+}
+
+async function versionOf(binary: string, args: string[], pattern: RegExp): Promise<string | undefined> {
+  const result = await runChild(binary, args, { stage: `${binary} version`, allowFailure: true }).catch(() => undefined);
+  if (!result || result.exitCode !== 0) return undefined;
+  return pattern.exec(result.stdout + result.stderr)?.[1] ?? (result.stdout.split('\n')[0] ?? '').trim();
+}
+
+/** Runs every check and prints one line each; exit 0 when the local target is usable, 69 otherwise. */
+export async function doctorCommand(write: (text: string) => void = (text) => process.stdout.write(text)): Promise<number> {
+  const checks: Check[] = [];
+  const permission = bpfPermissionProblem();
+  checks.push({ name: 'privileges', ok: !permission, detail: permission ?? `uid ${process.getuid?.()} with the capabilities bpf() needs`, fix: 'Run as root (sudo).' });
+  checks.push({ name: 'kernel BTF', ok: existsSync(LOCAL_BTF), detail: `${release()}: ${existsSync(LOCAL_BTF) ? LOCAL_BTF : 'no /sys/kernel/btf/vmlinux'}`, fix: 'Boot a kernel with CONFIG_DEBUG_INFO_BTF=y.' });
+  const clang = await findClang().then((found) => `${found.path} ${found.version}`, (error: Error) => error);
+  checks.push({ name: 'clang', ok: typeof clang === 'string', detail: typeof clang === 'string' ? clang : clang.message, fix: 'bash scripts/install-deps' });
+  const bpftool = await versionOf('bpftool', ['version'], /bpftool v(\S+)/);
+  checks.push({ name: 'bpftool', ok: Boolean(bpftool), detail: bpftool ?? 'not found', fix: 'bash scripts/install-deps' });
+  const native = await import('../native/index.js').then((module) => `libbpf ${module.libbpfVersion} (built with)`, (error: Error) => error);
+  checks.push({ name: 'libbpf binding', ok: typeof native === 'string', detail: typeof native === 'string' ? native : native.message, fix: 'npm run build:native' });
+  for (const [binary, label] of [['qemu-system-x86_64', 'qemu x86_64'], ['qemu-system-aarch64', 'qemu arm64']] as const) {
+    const version = await versionOf(binary, ['--version'], /version (\S+)/);
+    checks.push({ name: label, ok: Boolean(version), detail: version ?? 'not found (needed for VM targets only)', optional: true, fix: 'bash scripts/install-deps' });
+  }
+  checks.push({ name: '/dev/kvm', ok: existsSync('/dev/kvm'), detail: existsSync('/dev/kvm') ? 'present (usability is probed by booting, VM targets)' : 'absent: VM targets use TCG', optional: true });
+  const ready = checks.filter((check) => !check.optional).every((check) => check.ok);
+  if (ready) checks.push(await capabilityCheck());
+  for (const check of checks) {
+    const mark = check.ok ? 'ok  ' : check.optional ? 'warn' : 'FAIL';
+    write(`${mark} ${check.name.padEnd(16)} ${check.detail}\n`);
+    if (!check.ok && check.fix && !check.optional) write(`     fix: ${check.fix}\n`);
+  }
+  return checks.every((check) => check.ok || check.optional) ? ExitCode.ok : ExitCode.unavailable;
+}
+
+async function capabilityCheck(): Promise<Check> {
+  try {
+    const header = await vmlinuxHeader(LOCAL_BTF);
+    const probes = await compileSet(bpfSources(projectPath('programs', 'probes')), header);
+    if (probes.errors.length) return { name: 'capabilities', ok: false, detail: `probe compile failed: ${probes.errors[0]!.firstError}` };
+    let facts: ProbeFacts | undefined;
+    await new LocalTarget().runAgent({ op: 'probe', objects: probes.objects.map((object) => object.path) }, (event) => {
+      if (event.type === 'probe') facts = event.facts;
+    });
+    if (!facts) return { name: 'capabilities', ok: false, detail: 'the probe returned nothing' };
+    const capability = deriveCapability(facts);
+    return { name: 'capabilities', ok: true, detail: `${capability.level}: ${LEVEL_MEANING[capability.level]}` };
+  } catch (error) {
+    return { name: 'capabilities', ok: false, detail: (error as Error).message, fix: 'Run kptrlab doctor as root after npm run build.' };
+  }
+}

@@ -1,0 +1,53 @@
+// kptrlab command line: dispatches to one command module and maps errors to the exit-code contract.
+import { describeError, ExitCode, KptrlabError } from '../util/errors.js';
+import { doctorCommand } from './doctor.js';
+import { runCommand } from './run-command.js';
+
+const USAGE = `usage: kptrlab <command> [options]
+
+commands:
+  doctor                         check privileges, BTF, clang, libbpf, QEMU and this kernel's capability level
+  run     --config <yaml>        run the verifier matrix and the benchmark as the config says
+  verify  [--config <yaml>]      only the verifier matrix
+  bench   [--config <yaml>] [--sizes 16,4096] [--samples N]
+                                 only the benchmark
+options for run/verify/bench:
+  --reporter table|tap           terminal table (default) or TAP 14
+  --output <dir>                 results folder (default: the config's output.dir)
+
+exit codes: 0 passed, 1 a case/benchmark/integrity check failed, 2 bad usage or config,
+            69 infrastructure unavailable (e.g. not root), 130 interrupted
+environment: KPTRLAB_NO_UI=1 plain lines instead of live progress; KPTRLAB_CACHE cache folder
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'doctor':
+      return doctorCommand();
+    case 'run':
+    case 'verify':
+    case 'bench':
+      return runCommand(command, rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? ExitCode.usage : ExitCode.ok;
+    default:
+      throw new KptrlabError('USAGE', `unknown command "${command}"`, { hint: 'Run kptrlab --help for the commands.', exitCode: ExitCode.usage });
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`kptrlab: ${describeError(error)}\n`);
+    const usageError = error instanceof Error && error.name === 'TypeError' && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+    // An unexpected crash means the run could not be carried out, not that a test failed.
+    process.exitCode = error instanceof KptrlabError ? error.exitCode : usageError ? ExitCode.usage : ExitCode.unavailable;
+  },
+);

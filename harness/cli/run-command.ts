@@ -1,0 +1,53 @@
+// `kptrlab run|verify|bench`: load the config, subscribe reporters, execute, return the exit code.
+import { parseArgs } from 'node:util';
+import { loadRunConfig } from '../config/load.js';
+import type { RunConfig } from '../config/run-config.js';
+import { isReporterName, REPORTERS, stdoutContext } from '../report/registry.js';
+import { EventBus } from '../runner/events.js';
+import { executeRun } from '../runner/run.js';
+import { ExitCode, KptrlabError } from '../util/errors.js';
+import { projectPath } from '../util/paths.js';
+
+export const DEFAULT_CONFIG = projectPath('config', 'local.yaml');
+
+export type RunMode = 'run' | 'verify' | 'bench';
+
+/** Parses the command's flags, narrows the config to the mode, and runs it. */
+export async function runCommand(mode: RunMode, argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      reporter: { type: 'string', short: 'r', default: 'table' },
+      output: { type: 'string', short: 'o' },
+      sizes: { type: 'string' },
+      samples: { type: 'string' },
+    },
+    strict: true,
+  });
+  const reporter = values.reporter ?? 'table';
+  if (!isReporterName(reporter)) {
+    throw new KptrlabError('USAGE', `unknown reporter "${reporter}"`, { hint: `Use one of: ${Object.keys(REPORTERS).join(', ')}.`, exitCode: ExitCode.usage });
+  }
+  const config = narrow(loadRunConfig(values.config ?? DEFAULT_CONFIG), mode, values);
+  const bus = new EventBus();
+  const output = REPORTERS[reporter](stdoutContext());
+  bus.subscribe((event) => output.onEvent(event));
+  return executeRun(config, bus, { outputDir: values.output });
+}
+
+function narrow(config: RunConfig, mode: RunMode, values: { sizes?: string; samples?: string }): RunConfig {
+  const bench = { ...config.bench, enabled: mode === 'verify' ? false : mode === 'bench' ? true : config.bench.enabled };
+  if (values.sizes) bench.sizes = parseNumberList('--sizes', values.sizes);
+  if (values.samples) bench.samples = parseNumberList('--samples', values.samples)[0]!;
+  const verify = { ...config.verify, enabled: mode === 'bench' ? false : mode === 'verify' ? true : config.verify.enabled };
+  return { ...config, bench, verify };
+}
+
+function parseNumberList(flag: string, text: string): number[] {
+  const numbers = text.split(',').map((part) => Number(part.trim()));
+  if (numbers.some((value) => !Number.isInteger(value) || value < 1)) {
+    throw new KptrlabError('USAGE', `${flag} expects positive integers separated by commas, got "${text}"`, { hint: `e.g. ${flag} 16,4096`, exitCode: ExitCode.usage });
+  }
+  return numbers;
+}

@@ -1,0 +1,66 @@
+// Downloads one package from another Debian suite through a private apt state, never touching the system's lists.
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KptrlabError } from '../util/errors.js';
+import { runChild } from '../util/child.js';
+import { hashFile } from '../util/hash.js';
+import { machineMirror, type DebianMirror } from './apt-sources.js';
+
+/** A verified package file in the cache. */
+export interface FetchedPackage {
+  path: string;
+  version: string;
+  sha256: string;
+}
+
+/** The one-line private sources list for a suite on the machine's mirror. */
+export function privateSourcesList(mirror: DebianMirror, suite: string): string {
+  return `deb [signed-by=${mirror.signedBy}] ${mirror.uri} ${suite} main\n`;
+}
+
+/** apt-get options that confine apt to the private state under `dir`. */
+export function privateAptOptions(dir: string): string[] {
+  const opts: Record<string, string> = {
+    'Dir::Etc::SourceList': join(dir, 'sources.list'),
+    'Dir::Etc::SourceParts': '/dev/null',
+    'Dir::State::Lists': join(dir, 'lists'),
+    'Dir::Cache': join(dir, 'cache'),
+    // Root runs the download itself; the _apt user may not reach the cache folder.
+    'APT::Sandbox::User': 'root',
+  };
+  return Object.entries(opts).flatMap(([key, value]) => ['-o', `${key}=${value}`]);
+}
+
+/** Fetches `pkg` from `suite` into `destDir` (reusing a file already there), verified against the signed Release. */
+export async function fetchDebianPackage(pkg: string, suite: string, aptDir: string, destDir: string): Promise<FetchedPackage> {
+  const mirror = await machineMirror();
+  await mkdir(join(aptDir, 'lists/partial'), { recursive: true });
+  await mkdir(join(aptDir, 'cache/archives/partial'), { recursive: true });
+  await writeFile(join(aptDir, 'sources.list'), privateSourcesList(mirror, suite));
+  const opts = privateAptOptions(aptDir);
+  await runChild('apt-get', [...opts, 'update'], { stage: `apt-get update (${suite})`, timeoutMs: 15 * 60_000 }).catch((error: unknown) => {
+    throw new KptrlabError('APT_UPDATE_FAILED', `could not read ${suite} from ${mirror.uri}`, {
+      hint: `Check network access to the mirror and that ${mirror.signedBy} holds the ${suite} signing key.`,
+      cause: error,
+    });
+  });
+  const policy = await runChild('apt-cache', [...opts, 'policy', pkg], { stage: 'apt-cache policy' });
+  const version = /Candidate:\s*(\S+)/.exec(policy.stdout)?.[1];
+  if (!version || version === '(none)') {
+    throw new KptrlabError('APT_NO_PACKAGE', `${pkg} is not in ${suite} on ${mirror.uri}`, {
+      hint: 'Pick the suite that carries the package (kernels.source.suite in config/ab.yaml).',
+    });
+  }
+  await mkdir(destDir, { recursive: true });
+  const existing = (await readdir(destDir)).find((f) => f.startsWith(`${pkg}_${version.replace(/^\d+:/, '')}_`) && f.endsWith('.deb'));
+  if (existing) return { path: join(destDir, existing), version, sha256: await hashFile(join(destDir, existing)) };
+  // Download into a scratch folder first so a partial file never sits in destDir.
+  const scratch = join(aptDir, 'download');
+  await rm(scratch, { recursive: true, force: true });
+  await mkdir(scratch, { recursive: true });
+  await runChild('apt-get', [...opts, 'download', `${pkg}=${version}`], { stage: `apt-get download ${pkg}`, cwd: scratch, timeoutMs: 60 * 60_000 });
+  const file = (await readdir(scratch)).find((f) => f.endsWith('.deb'));
+  if (!file) throw new KptrlabError('APT_DOWNLOAD_FAILED', `apt-get download ${pkg} produced no .deb`, { hint: 'Run the same apt-get command by hand to see why.' });
+  await rename(join(scratch, file), join(destDir, file));
+  return { path: join(destDir, file), version, sha256: await hashFile(join(destDir, file)) };
+}

@@ -1,0 +1,16 @@
+// Public API of the libbpf binding; importing it loads the binding (KptrlabError NATIVE_NOT_BUILT when missing).
+export { BpfError } from './errors.js';
+export { parseVerifierStats, type VerifierStats } from './stats.js';
+export { NOT_ATTEMPTED, type LoadResult, type ProgramLoadResult } from './load-result.js';
+export {
+  BpfObject,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_LOG_SIZE,
+  MAX_LOG_SIZE,
+  type GlobalVar,
+  type MapInfo,
+  type ProgramInfo,
+  type TestRunOptions,
+  type TestRunResult,
+} from './object.js';
+export { kernelBtfHasFunc, libbpfRuntimeVersion, libbpfVersion, possibleCpus, probeBpf } from './kernel.js';

@@ -1,0 +1,119 @@
+// The default terminal reporter: verifier rows as they arrive, the benchmark table at the end, a live progress line.
+import type { CaseResult, RunResults, TargetResult } from '../results/model.js';
+import type { RunEvent } from '../runner/events.js';
+import { BENCH_VARIANTS, LEVEL_MEANING } from '../suites/capability.js';
+import { formatTable, indent, medianWithCi, sig } from './format.js';
+import type { Reporter, ReporterContext } from './reporter.js';
+
+export class TableReporter implements Reporter {
+  private progressShown = false;
+  private casesHeaderShown = new Set<string>();
+
+  constructor(private readonly context: ReporterContext) {}
+
+  onEvent(event: RunEvent): void {
+    if (event.type !== 'bench-progress') this.clearProgress();
+    switch (event.type) {
+      case 'run-start':
+        this.line(`kptrlab: ${event.configFile} → ${event.resultsPath}`);
+        break;
+      case 'target-start':
+        this.line(`\ntarget ${event.target.name}: ${event.target.kind}, ${event.target.arch}, kernel ${event.target.kernelRelease}, ${event.target.accelerator}`);
+        break;
+      case 'stage':
+        if (!this.context.live) this.line(`  [${event.target}] ${event.stage}`);
+        break;
+      case 'capability':
+        this.line(`  capability: ${event.capability.level} (${LEVEL_MEANING[event.capability.level]})`);
+        for (const anomaly of event.capability.anomalies) this.line(`  capability anomaly: ${anomaly}`);
+        break;
+      case 'compile-error':
+        this.line(`  COMPILE ERROR ${event.source}\n${indent(event.firstError)}`);
+        break;
+      case 'case':
+        this.caseRow(event.target, event.result);
+        break;
+      case 'bench-rejected':
+        this.line(`  bench ${event.variant}: rejected by the verifier: ${event.message}`);
+        break;
+      case 'bench-progress':
+        this.progress(`  bench size ${event.size}: ${event.done}/${event.total} samples`);
+        break;
+      case 'bench-integrity':
+        this.line(`  bench size ${event.integrity.size}: integrity ${event.integrity.ok ? 'ok' : 'FAILED'} (counter sum ${event.integrity.checkSum}/${event.integrity.expectedSum}, nodes ${event.integrity.checkNodes}/${event.integrity.expectedNodes})`);
+        break;
+      case 'error':
+        this.line(`  ERROR [${event.target ?? 'run'}] ${event.stage}: ${event.message}${event.code ? ` [${event.code}]` : ''}${event.hint ? `\n    fix: ${event.hint}` : ''}`);
+        break;
+      case 'run-end':
+        this.summary(event.results, event.exitCode, event.resultsPath);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private caseRow(target: string, result: CaseResult): void {
+    if (!this.casesHeaderShown.has(target)) {
+      this.casesHeaderShown.add(target);
+      this.line(`  verifier matrix (level ${result.level}):`);
+      this.line(`    ${'case'.padEnd(34)} ${'expect'.padEnd(6)} ${'got'.padEnd(6)} ${'insns'.padStart(7)} ${'states'.padStart(6)} ${'peak'.padStart(5)} ${'usec'.padStart(6)}  result`);
+    }
+    const stats = result.stats;
+    const row = `    ${result.id.padEnd(34)} ${result.expected.padEnd(6)} ${result.actual.padEnd(6)} ${String(stats?.insnsProcessed ?? '-').padStart(7)} ${String(stats?.totalStates ?? '-').padStart(6)} ${String(stats?.peakStates ?? '-').padStart(5)} ${String(stats?.verificationTimeUs ?? '-').padStart(6)}  ${result.status.toUpperCase()}`;
+    this.line(row);
+    if (result.status === 'fail' || result.status === 'error') {
+      if (result.reason) this.line(`      why: ${result.reason}`);
+      if (result.excerpt) this.line(indent(result.excerpt, '      | '));
+    }
+  }
+
+  private summary(results: RunResults, exitCode: number, resultsPath: string): void {
+    for (const target of results.targets) this.benchTable(target);
+    const cases = results.targets.flatMap((target) => target.cases);
+    const count = (status: CaseResult['status']) => cases.filter((entry) => entry.status === status).length;
+    this.line(`\nverifier: ${count('pass')} passed, ${count('fail')} failed, ${count('error')} errors, ${count('skip')} skipped`);
+    this.line(`results: ${resultsPath}`);
+    this.line(`status: ${results.run.status} (exit ${exitCode})`);
+  }
+
+  private benchTable(target: TargetResult): void {
+    const bench = target.bench;
+    if (!bench || bench.cells.length === 0) return;
+    const unit = bench.cells[0]!.unit === 'icount-ns' ? 'icount ns (TCG instruction counting, not real time)' : 'ns';
+    this.line(`\nbenchmark on ${target.target.name} (kernel ${target.target.kernelRelease}, ${target.target.accelerator}): ${unit} per access, empty loop subtracted; median [95% CI], n=${bench.samples} per cell`);
+    const variants = BENCH_VARIANTS.filter((variant) => variant !== 'empty' && bench.cells.some((cell) => cell.variant === variant));
+    const ratioNames = [...new Set(bench.ratios.map((ratio) => `${ratio.numerator}/${ratio.denominator}`))];
+    const rows: string[][] = [['size', ...variants, 'empty loop', ...ratioNames]];
+    for (const size of bench.sizes) {
+      const cellText = variants.map((variant) => {
+        const cell = bench.cells.find((entry) => entry.size === size && entry.variant === variant);
+        return cell?.perAccess ? medianWithCi(cell.perAccess) : '-';
+      });
+      const empty = bench.calibration.find((entry) => entry.size === size);
+      const ratioText = ratioNames.map((name) => {
+        const ratio = bench.ratios.find((entry) => entry.size === size && `${entry.numerator}/${entry.denominator}` === name);
+        return ratio ? `${sig(ratio.ratio)}x [${sig(ratio.ciLow)}, ${sig(ratio.ciHigh)}]` : '-';
+      });
+      rows.push([String(size), ...cellText, empty ? medianWithCi(empty.emptyPerLookup) : '-', ...ratioText]);
+    }
+    this.line(indent(formatTable(rows, new Set(rows[0]!.map((_, index) => index))), '  '));
+    for (const rejected of bench.rejected) this.line(`  ${rejected.variant}: not measured, the verifier rejects it here: ${rejected.message}`);
+  }
+
+  private progress(text: string): void {
+    if (!this.context.live) return;
+    this.context.write(`\r\x1b[2K${text}`);
+    this.progressShown = true;
+  }
+
+  private clearProgress(): void {
+    if (!this.progressShown) return;
+    this.context.write('\r\x1b[2K');
+    this.progressShown = false;
+  }
+
+  private line(text: string): void {
+    this.context.write(`${text}\n`);
+  }
+}

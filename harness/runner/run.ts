@@ -1,0 +1,76 @@
+// Runs a config: every target in turn, results persisted as they arrive, events to reporters.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { RunConfig } from '../config/run-config.js';
+import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type RunResults } from '../results/model.js';
+import { ResultsStore } from '../results/store.js';
+import { LocalTarget } from '../targets/local.js';
+import type { Target } from '../targets/target.js';
+import { describeError, ExitCode, KptrlabError, type ExitCodeValue } from '../util/errors.js';
+import { projectPath } from '../util/paths.js';
+import { EventBus } from './events.js';
+import { describeHost } from './host.js';
+import { runOutcome } from './outcome.js';
+import { runOnTarget } from './target-run.js';
+
+export interface RunOptions {
+  /** Overrides config.output.dir. */
+  outputDir?: string;
+  now?: () => Date;
+}
+
+/** A sortable, unique run id: UTC time plus a short random suffix. */
+export function newRunId(date: Date): string {
+  return `${date.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
+}
+
+function kptrlabVersion(): string {
+  return (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }).version;
+}
+
+function makeTarget(config: RunConfig['targets'][number]): Target {
+  return new LocalTarget(config.name);
+}
+
+/** Executes the run and returns its exit code (0 pass, 1 failures, 69 infrastructure). */
+export async function executeRun(config: RunConfig, bus: EventBus, options: RunOptions = {}): Promise<ExitCodeValue> {
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const id = newRunId(started);
+  const resultsPath = join(resolve(options.outputDir ?? config.output.dir), id, 'results.json');
+  const results: RunResults = {
+    schema: RESULTS_SCHEMA,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    run: { id, configFile: config.file, startedAt: started.toISOString(), status: 'running', host: describeHost(), kptrlabVersion: kptrlabVersion() },
+    targets: [],
+  };
+  const store = new ResultsStore(resultsPath, results);
+  bus.emit({ type: 'run-start', configFile: config.file, resultsPath, targets: config.targets.map((target) => target.name) });
+  let infrastructureFailed = false;
+  for (const targetConfig of config.targets) {
+    const target = makeTarget(targetConfig);
+    bus.emit({ type: 'target-start', target: target.info });
+    try {
+      await runOnTarget(config, target, store, bus);
+    } catch (error) {
+      infrastructureFailed = true;
+      const code = error instanceof KptrlabError ? error.code : 'INTERNAL';
+      const message = error instanceof KptrlabError ? error.message : describeError(error);
+      const hint = error instanceof KptrlabError ? error.hint : undefined;
+      store.update((current) => current.targets.find((entry) => entry.target.name === target.info.name)?.errors.push({ stage: 'target', message, code }));
+      bus.emit({ type: 'error', target: target.info.name, stage: 'target', message, code, hint });
+    } finally {
+      await target.teardown();
+    }
+  }
+  const outcome = runOutcome(results, infrastructureFailed);
+  store.update((current) => {
+    current.run.status = outcome.status;
+    current.run.finishedAt = now().toISOString();
+  });
+  bus.emit({ type: 'run-end', results, exitCode: outcome.exitCode, resultsPath });
+  return outcome.exitCode;
+}
+
+export { ExitCode };

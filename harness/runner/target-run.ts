@@ -1,0 +1,99 @@
+// Everything the run does on one target: preflight, compile, probe, verifier matrix, benchmark.
+import { join } from 'node:path';
+import { vmlinuxHeader } from '../bpf/vmlinux-header.js';
+import type { RunConfig } from '../config/run-config.js';
+import type { TargetResult } from '../results/model.js';
+import type { ResultsStore } from '../results/store.js';
+import { runBenchSuite } from '../suites/bench-suite.js';
+import { deriveCapability, type ProbeFacts } from '../suites/capability.js';
+import { bpfSources, compileSet } from '../suites/compile-set.js';
+import { runVerifySuite } from '../suites/verify-suite.js';
+import type { Target } from '../targets/target.js';
+import { KptrlabError } from '../util/errors.js';
+import { projectRoot } from '../util/paths.js';
+import type { EventBus } from './events.js';
+
+/** Runs the configured suites on one target, persisting every result as it arrives. */
+export async function runOnTarget(config: RunConfig, target: Target, store: ResultsStore, bus: EventBus): Promise<void> {
+  const name = target.info.name;
+  const entry: TargetResult = { target: target.info, cases: [], compileErrors: [], errors: [] };
+  store.update((results) => results.targets.push(entry));
+  const stage = (label: string) => bus.emit({ type: 'stage', target: name, stage: label });
+  const fromRoot = (path: string) => join(projectRoot, path);
+
+  stage('preflight');
+  await target.preflight();
+  stage('compile');
+  const header = await vmlinuxHeader(target.btfPath);
+  const arch = target.info.arch === 'arm64' ? 'arm64' : 'x86';
+  const probes = await compileSet(bpfSources(fromRoot(config.probes)), header, arch);
+  const cases = config.verify.enabled ? await compileSet(bpfSources(fromRoot(config.verify.cases)), header, arch) : { objects: [], errors: [] };
+  const bench = config.bench.enabled ? await compileSet([fromRoot(config.bench.program)], header, arch) : { objects: [], errors: [] };
+  for (const error of [...probes.errors, ...cases.errors, ...bench.errors]) {
+    store.update(() => entry.compileErrors.push(error));
+    bus.emit({ type: 'compile-error', target: name, source: error.source, firstError: error.firstError });
+  }
+  if (probes.errors.length) throw new KptrlabError('PROBE_COMPILE', 'the capability probes did not compile, so the kernel level is unknown', { hint: 'Fix the first clang error shown above (programs/probes).' });
+
+  stage('probe');
+  let facts: ProbeFacts | undefined;
+  await target.runAgent({ op: 'probe', objects: probes.objects.map((object) => object.path) }, (event) => {
+    if (event.type === 'hello') store.update(() => (entry.libbpf = event.libbpf));
+    if (event.type === 'probe') facts = event.facts;
+  });
+  if (!facts) throw new KptrlabError('PROBE_FAILED', 'the capability probe returned no facts');
+  const capability = deriveCapability(facts);
+  store.update(() => (entry.capability = { ...capability, facts: facts! }));
+  bus.emit({ type: 'capability', target: name, capability });
+
+  if (config.verify.enabled) {
+    stage('verify');
+    await runVerifySuite(
+      target,
+      cases.objects,
+      capability.level,
+      config.verify.logLevel,
+      (result) => {
+        store.update(() => entry.cases.push(result));
+        bus.emit({ type: 'case', target: name, result });
+      },
+      (source, message) => {
+        store.update(() => entry.errors.push({ stage: 'verify', message: `${source}: ${message}` }));
+        bus.emit({ type: 'error', target: name, stage: 'verify', message: `${source}: ${message}` });
+      },
+    );
+  }
+
+  const benchObject = bench.objects[0];
+  if (config.bench.enabled && benchObject) {
+    stage('bench');
+    const { sizes, samples, lookups, repeat, seed } = config.bench;
+    const result = { sizes, samples, lookups, repeat, seed, rejected: [], cells: [], calibration: [], ratios: [], integrity: [], errors: [] };
+    store.update(() => (entry.bench = result));
+    const benchEntry = entry.bench!;
+    await runBenchSuite(target, benchObject.path, config.bench, capability.level, {
+      rejected: (variant, message) => {
+        store.update(() => benchEntry.rejected.push({ variant, message }));
+        bus.emit({ type: 'bench-rejected', target: name, variant, message });
+      },
+      progress: (size, done, total) => bus.emit({ type: 'bench-progress', target: name, size, done, total }),
+      cell: (cell) => {
+        store.update(() => benchEntry.cells.push(cell));
+        bus.emit({ type: 'bench-cell', target: name, cell });
+      },
+      ratio: (ratio) => {
+        store.update(() => benchEntry.ratios.push(ratio));
+        bus.emit({ type: 'bench-ratio', target: name, ratio });
+      },
+      integrity: (integrity) => {
+        store.update(() => benchEntry.integrity.push(integrity));
+        bus.emit({ type: 'bench-integrity', target: name, integrity });
+      },
+      calibration: (_size, calibrationResult) => store.update(() => benchEntry.calibration.push(calibrationResult)),
+      error: (message, size) => {
+        store.update(() => benchEntry.errors.push({ size, message }));
+        bus.emit({ type: 'error', target: name, stage: size === undefined ? 'bench' : `bench size ${size}`, message });
+      },
+    });
+  }
+}

@@ -1,0 +1,45 @@
+// Decides whether a verifier case behaved as its annotations expect on a kernel of a given level.
+import type { CaseExpectation } from './annotations.js';
+import type { Level } from './capability.js';
+
+export type Verdict = 'accept' | 'reject';
+
+export interface CaseOutcome {
+  status: 'pass' | 'fail' | 'skip';
+  expected: Verdict;
+  actual: Verdict;
+  /** Why it failed or was skipped, in one sentence. */
+  reason?: string;
+  /** The log lines that decided it (the verifier's error and a little context). */
+  excerpt?: string;
+}
+
+/** Last meaningful lines of a verifier log: the error line sits just before the stats. */
+export function logExcerpt(log: string, lines = 6): string {
+  const kept = log.split('\n').filter((line) => line.trim() && !/^(processed \d+ insns|verification time|stack depth)/.test(line));
+  return kept.slice(-lines).join('\n');
+}
+
+/** Compares what the verifier did with what the case expects at `level`. */
+export function judgeCase(expectation: CaseExpectation, level: Level, loaded: boolean, log: string): CaseOutcome {
+  const expected: Verdict = expectation.acceptOn.includes(level) ? 'accept' : 'reject';
+  const actual: Verdict = loaded ? 'accept' : 'reject';
+  const excerpt = logExcerpt(log);
+  if (expectation.needsWalk && level === 'nowalk') {
+    return { status: 'skip', expected, actual, reason: 'kernel lacks bpf_rbtree_root/left/right (added in 6.16)' };
+  }
+  if (expected !== actual) {
+    return { status: 'fail', expected, actual, reason: `expected the verifier to ${expected} on a ${level} kernel, it did ${actual === 'accept' ? 'accept' : 'reject'}`, excerpt };
+  }
+  if (actual === 'reject') {
+    const pattern = expectation.messages[level] ?? expectation.messages['*'];
+    if (pattern === undefined) {
+      return { status: 'fail', expected, actual, reason: `rejected as expected, but the case has no message pattern for level ${level} (add KL_MSG("${level}", ...) or KL_MSG("*", ...))`, excerpt };
+    }
+    if (!new RegExp(pattern).test(log)) {
+      return { status: 'fail', expected, actual, reason: `rejected, but the log does not match /${pattern}/`, excerpt };
+    }
+    return { status: 'pass', expected, actual, excerpt };
+  }
+  return { status: 'pass', expected, actual };
+}

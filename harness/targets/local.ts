@@ -1,0 +1,30 @@
+// The machine kptrlab runs on, as a target: its own kernel, real nanoseconds.
+import { arch, release } from 'node:os';
+import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
+import { LOCAL_BTF } from '../bpf/vmlinux-header.js';
+import { KptrlabError } from '../util/errors.js';
+import { runLocalAgent } from './agent-process.js';
+import { bpfPermissionProblem } from './bpf-permission.js';
+import type { Target, TargetInfo } from './target.js';
+
+export class LocalTarget implements Target {
+  readonly info: TargetInfo;
+  readonly btfPath = LOCAL_BTF;
+
+  constructor(name = 'local', private readonly agentTimeoutMs = 30 * 60_000) {
+    this.info = { name, kind: 'local', accelerator: 'native', timeUnit: 'ns', kernelRelease: release(), arch: arch() };
+  }
+
+  async preflight(): Promise<void> {
+    const problem = bpfPermissionProblem();
+    if (problem) throw new KptrlabError('BPF_NOT_PERMITTED', `local target: ${problem}`, { hint: 'Run as root: sudo npx kptrlab ...' });
+  }
+
+  runAgent(request: AgentRequest, onEvent: (event: AgentEvent) => void): Promise<void> {
+    return runLocalAgent(request, onEvent, this.agentTimeoutMs);
+  }
+
+  async teardown(): Promise<void> {
+    // Nothing to release: each agent run cleans up after itself.
+  }
+}

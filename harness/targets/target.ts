@@ -1,0 +1,28 @@
+// One interface for every place the suites run: this machine, a QEMU guest, a real machine over SSH.
+import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
+
+export type Accelerator = 'native' | 'kvm' | 'tcg';
+
+export interface TargetInfo {
+  /** Config name of the target ("local", "patched-x86_64", ...). */
+  name: string;
+  kind: 'local' | 'qemu' | 'ssh';
+  /** How time is measured there; TCG figures are never compared with KVM or bare-metal ones. */
+  accelerator: Accelerator;
+  /** Unit of benchmark durations: real nanoseconds, or icount virtual nanoseconds under TCG. */
+  timeUnit: 'ns' | 'icount-ns';
+  kernelRelease: string;
+  arch: string;
+}
+
+export interface Target {
+  readonly info: TargetInfo;
+  /** The kernel BTF the programs are compiled against (a path on this machine). */
+  readonly btfPath: string;
+  /** Fails fast, with what to do, when the target cannot load BPF programs. */
+  preflight(): Promise<void>;
+  /** Runs the agent with one request; each event is delivered as it arrives. */
+  runAgent(request: AgentRequest, onEvent: (event: AgentEvent) => void): Promise<void>;
+  /** Releases everything the target holds; safe to call twice. */
+  teardown(): Promise<void>;
+}

@@ -1,0 +1,82 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../harness/config/config-error.js';
+import { DEFAULTS, parseRunConfig } from '../../harness/config/run-config.js';
+import { projectPath } from '../../harness/util/paths.js';
+
+function errorOf(text: string): ConfigError {
+  try {
+    parseRunConfig('cfg.yaml', text);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+t.test('defaults fill every optional key', async (t) => {
+  const config = parseRunConfig('cfg.yaml', 'name: x\n');
+  t.equal(config.name, 'x');
+  t.same(config.targets, [{ name: 'local', kind: 'local' }]);
+  t.same(config.bench.sizes, DEFAULTS.bench.sizes);
+  t.same(config.bench.variants, DEFAULTS.bench.variants);
+  t.equal(config.bench.samples, 20);
+  t.equal(config.verify.logLevel, 1);
+  t.equal(config.output.dir, 'results');
+});
+
+t.test('shipped configs parse', async (t) => {
+  for (const name of ['local.yaml', 'quick.yaml']) {
+    const path = projectPath('config', name);
+    t.doesNotThrow(() => parseRunConfig(path, readFileSync(path, 'utf8')), name);
+  }
+});
+
+t.test('a misspelled key names file, line, key path and the nearest key', async (t) => {
+  const error = errorOf('name: x\nbench:\n  sizes: [16]\n  sampels: 12\n');
+  t.equal(error.details.file, 'cfg.yaml');
+  t.equal(error.details.line, 4);
+  t.equal(error.details.keyPath, 'bench.sampels');
+  t.match(error.hint, /Did you mean "samples"\?/);
+  t.match(error.message, /^cfg\.yaml:4: bench\.sampels: expected one of the keys/);
+});
+
+t.test('wrong types and ranges say what was expected and given', async (t) => {
+  const tooFew = errorOf('name: x\nbench:\n  samples: 3\n');
+  t.equal(tooFew.details.keyPath, 'bench.samples');
+  t.equal(tooFew.details.line, 3);
+  t.match(tooFew.details.expected, /an integer >= 10/);
+  t.equal(tooFew.details.given, 'number 3');
+  const wrongType = errorOf('name: x\nbench:\n  sizes: [16, big]\n');
+  t.equal(wrongType.details.keyPath, 'bench.sizes[1]');
+  t.equal(wrongType.details.given, '"big"');
+  const variant = errorOf('name: x\nbench:\n  variants: [fastt]\n');
+  t.match(variant.hint, /Did you mean "fast"/);
+  const missingName = errorOf('bench:\n  enabled: true\n');
+  t.equal(missingName.details.keyPath, 'name');
+});
+
+t.test('rules across fields', async (t) => {
+  t.match(errorOf('name: x\nbench:\n  sizes: [16, 16]\n').hint, /Remove the second 16/);
+  t.match(errorOf('name: x\nbench:\n  variants: [empty]\n').details.expected, /besides the empty/);
+  t.match(errorOf('name: x\nverify: {enabled: false}\nbench: {enabled: false}\n').details.expected, /verify or bench enabled/);
+  t.match(errorOf('name: x\ntargets:\n  - name: a\n  - name: a\n').hint, /"a"/);
+});
+
+t.test('YAML syntax errors carry the line', async (t) => {
+  const error = errorOf('name: x\nbench:\n  sizes: [16\n  samples: 10\n');
+  t.equal(error.details.expected, 'valid YAML');
+  t.ok(error.details.line >= 3, `line ${error.details.line}`);
+});
+
+t.test('the JSON Schema lists exactly the keys the parser accepts', async (t) => {
+  const schema = JSON.parse(readFileSync(projectPath('config', 'schema', 'run-config.schema.json'), 'utf8'));
+  t.same(Object.keys(schema.properties).sort(), ['bench', 'name', 'output', 'probes', 'schemaVersion', 'targets', 'verify']);
+  for (const [section, key] of [['bench', 'sampels'], ['verify', 'case'], ['output', 'folder']] as const) {
+    const error = errorOf(`name: x\n${section}:\n  ${key}: 1\n`);
+    const allowed = error.details.expected.replace('one of the keys ', '').split(', ').sort();
+    t.same(Object.keys(schema.properties[section].properties).sort(), allowed, `${section} keys match`);
+  }
+  t.equal(schema.properties.bench.properties.samples.default, DEFAULTS.bench.samples);
+  t.same(schema.properties.bench.properties.sizes.default, DEFAULTS.bench.sizes);
+});

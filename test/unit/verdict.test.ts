@@ -1,0 +1,45 @@
+import t from 'tap';
+import { isCase, parseAnnotations } from '../../harness/suites/annotations.js';
+import { judgeCase, logExcerpt } from '../../harness/suites/verdict.js';
+
+const LOCK = 'function calls are not allowed while holding a lock';
+
+t.test('annotations parse into expectations', async (t) => {
+  const tags = ['kptrlab.accept=nonown,full', `kptrlab.msg.base=${LOCK}`, 'kptrlab.msg.*=R1 type=', 'kptrlab.desc=fast path', 'kptrlab.needs=walk', 'other'];
+  t.ok(isCase(tags));
+  t.notOk(isCase(['kptrlab.desc=x']));
+  const parsed = parseAnnotations(tags);
+  t.ok(parsed.ok);
+  if (!parsed.ok) return;
+  t.same(parsed.expectation.acceptOn, ['nonown', 'full']);
+  t.equal(parsed.expectation.messages.base, LOCK);
+  t.equal(parsed.expectation.messages['*'], 'R1 type=');
+  t.ok(parsed.expectation.needsWalk);
+  t.same(parseAnnotations(['kptrlab.accept=']).ok && parseAnnotations(['kptrlab.accept=']), { ok: true, expectation: { acceptOn: [], messages: {}, description: '', needsWalk: false } });
+});
+
+t.test('bad annotations name the problem', async (t) => {
+  t.match(parseAnnotations(['kptrlab.accept=patched']), { ok: false, problem: /unknown level\(s\) patched/ });
+  t.match(parseAnnotations(['kptrlab.accept=full', 'kptrlab.msg.base=(']), { ok: false, problem: /invalid regex/ });
+  t.match(parseAnnotations(['kptrlab.accept=full', 'kptrlab.expect=x']), { ok: false, problem: /unknown annotation/ });
+  t.match(parseAnnotations(['kptrlab.desc=x']), { ok: false, problem: /no kptrlab.accept/ });
+});
+
+t.test('judging verdicts and messages per level', async (t) => {
+  const parsed = parseAnnotations(['kptrlab.accept=nonown,full', `kptrlab.msg.base=${LOCK}`, 'kptrlab.needs=walk']);
+  if (!parsed.ok) throw new Error(parsed.problem);
+  const expectation = parsed.expectation;
+  const log = `0: (85) call bpf_kptr_xchg#194\n${LOCK}\nverification time 5 usec\nprocessed 10 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0`;
+  t.match(judgeCase(expectation, 'base', false, log), { status: 'pass', expected: 'reject', actual: 'reject' });
+  t.match(judgeCase(expectation, 'full', true, ''), { status: 'pass', expected: 'accept' });
+  t.match(judgeCase(expectation, 'full', false, log), { status: 'fail', reason: /expected the verifier to accept on a full kernel/ });
+  t.match(judgeCase(expectation, 'base', true, ''), { status: 'fail', actual: 'accept' });
+  t.match(judgeCase(expectation, 'base', false, 'R1 invalid mem access\n'), { status: 'fail', reason: /does not match/, excerpt: 'R1 invalid mem access' });
+  t.match(judgeCase(expectation, 'lock', false, log), { status: 'fail', reason: /no message pattern for level lock/ });
+  t.match(judgeCase(expectation, 'nowalk', false, log), { status: 'skip' });
+});
+
+t.test('log excerpt drops the stats lines and keeps the deciding ones', async (t) => {
+  const log = 'a\nb\nc\nR1 bad\nverification time 1 usec\nstack depth 8\nprocessed 1 insns (limit 1) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n';
+  t.equal(logExcerpt(log, 2), 'c\nR1 bad');
+});
