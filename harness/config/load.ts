@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 import { parseRunConfig, type RunConfig } from './run-config.js';
 
@@ -15,5 +15,6 @@ export function loadRunConfig(path: string): RunConfig {
       exitCode: ExitCode.usage,
     });
   }
-  return parseRunConfig(relative(process.cwd(), path) || path, text);
+  const shown = relative(process.cwd(), path);
+  return parseRunConfig(shown && !shown.startsWith('..') ? shown : resolve(path), text);
 }

@@ -1,5 +1,5 @@
 // Downloads one package from another Debian suite through a private apt state, never touching the system's lists.
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KptrlabError } from '../util/errors.js';
 import { runChild } from '../util/child.js';
@@ -38,12 +38,27 @@ export async function fetchDebianPackage(pkg: string, suite: string, aptDir: str
   await mkdir(join(aptDir, 'cache/archives/partial'), { recursive: true });
   await writeFile(join(aptDir, 'sources.list'), privateSourcesList(mirror, suite));
   const opts = privateAptOptions(aptDir);
+  const stamp = join(aptDir, 'updated-at');
+  if (await fresh(stamp)) return fetchKnown(pkg, opts, aptDir, destDir, mirror, suite);
   await runChild('apt-get', [...opts, 'update'], { stage: `apt-get update (${suite})`, timeoutMs: 15 * 60_000 }).catch((error: unknown) => {
     throw new KptrlabError('APT_UPDATE_FAILED', `could not read ${suite} from ${mirror.uri}`, {
       hint: `Check network access to the mirror and that ${mirror.signedBy} holds the ${suite} signing key.`,
       cause: error,
     });
   });
+  await writeFile(stamp, new Date().toISOString());
+  return fetchKnown(pkg, opts, aptDir, destDir, mirror, suite);
+}
+
+// Lists updated less than a day ago are reused, so a cache hit needs no network; KPTRLAB_APT_REFRESH=1 forces an update.
+// (apt dates list files by the server's Last-Modified, hence our own stamp.)
+async function fresh(stamp: string): Promise<boolean> {
+  if (process.env.KPTRLAB_APT_REFRESH === '1') return false;
+  const info = await stat(stamp).catch(() => undefined);
+  return info !== undefined && Date.now() - info.mtimeMs < 24 * 3_600_000;
+}
+
+async function fetchKnown(pkg: string, opts: string[], aptDir: string, destDir: string, mirror: DebianMirror, suite: string): Promise<FetchedPackage> {
   const policy = await runChild('apt-cache', [...opts, 'policy', pkg], { stage: 'apt-cache policy' });
   const version = /Candidate:\s*(\S+)/.exec(policy.stdout)?.[1];
   if (!version || version === '(none)') {
@@ -53,7 +68,7 @@ export async function fetchDebianPackage(pkg: string, suite: string, aptDir: str
   }
   await mkdir(destDir, { recursive: true });
   const existing = (await readdir(destDir)).find((f) => f.startsWith(`${pkg}_${version.replace(/^\d+:/, '')}_`) && f.endsWith('.deb'));
-  if (existing) return { path: join(destDir, existing), version, sha256: await hashFile(join(destDir, existing)) };
+  if (existing) return { path: join(destDir, existing), version, sha256: await knownSha(join(destDir, existing)) };
   // Download into a scratch folder first so a partial file never sits in destDir.
   const scratch = join(aptDir, 'download');
   await rm(scratch, { recursive: true, force: true });
@@ -61,6 +76,19 @@ export async function fetchDebianPackage(pkg: string, suite: string, aptDir: str
   await runChild('apt-get', [...opts, 'download', `${pkg}=${version}`], { stage: `apt-get download ${pkg}`, cwd: scratch, timeoutMs: 60 * 60_000 });
   const file = (await readdir(scratch)).find((f) => f.endsWith('.deb'));
   if (!file) throw new KptrlabError('APT_DOWNLOAD_FAILED', `apt-get download ${pkg} produced no .deb`, { hint: 'Run the same apt-get command by hand to see why.' });
+  const sha256 = await hashFile(join(scratch, file));
+  await writeFile(join(scratch, `${file}.sha256`), sha256);
+  // The hash file moves first: a .deb in destDir always has its recorded hash beside it.
+  await rename(join(scratch, `${file}.sha256`), join(destDir, `${file}.sha256`));
   await rename(join(scratch, file), join(destDir, file));
-  return { path: join(destDir, file), version, sha256: await hashFile(join(destDir, file)) };
+  return { path: join(destDir, file), version, sha256 };
+}
+
+// apt verified the file when it downloaded it; its recorded hash saves re-reading it on every build.
+async function knownSha(path: string): Promise<string> {
+  const recorded = (await readFile(`${path}.sha256`, 'utf8').catch(() => '')).trim();
+  if (/^[0-9a-f]{64}$/.test(recorded)) return recorded;
+  const sha256 = await hashFile(path);
+  await writeFile(`${path}.sha256`, sha256);
+  return sha256;
 }

@@ -15,7 +15,7 @@ import { firstCompilerError, isStepLine } from './make-progress.js';
 import { hashOps, type PatchOp } from './series.js';
 import { resolveSource, type SourceSpec } from './source.js';
 import { makeEnv, toolchainInfo, type KernelArch, type MakeEnv } from './toolchain.js';
-import { ensureTree, switchSeries } from './worktree.js';
+import { beginCompile, endCompile, ensureTree, repairInterruptedCompile, switchSeries } from './worktree.js';
 
 /** One kernel to build: where its source comes from, which patches, which config, which arch. */
 export interface KernelBuildRequest {
@@ -92,6 +92,7 @@ export async function buildKernel(request: KernelBuildRequest, emit: KernelEvent
     try {
       const env = makeEnv(request.arch, request.jobs);
       const tree = await timed('source', `preparing build tree ${tkey}`, () => ensureTree(treeDir, source.tree));
+      if (await repairInterruptedCompile(tree)) emit({ kind: 'note', message: 'an earlier build in this tree was killed: removed the outputs it was writing' });
       const fresh = !(await exists(join(tree, 'vmlinux')));
       const switched = await timed('series', `${request.variant}: ${describeOps(request.ops)}`, () => switchSeries(tree, source.tree, ops));
       await timed('kconfig', 'tinyconfig + fragments + olddefconfig', () => configureOnce(tree, env, request.fragments, fragments, writeLog));
@@ -177,6 +178,7 @@ async function compile(tree: string, env: MakeEnv, arch: KernelArch, fresh: bool
   const t0 = Date.now();
   let done = 0;
   let lastEmit = 0;
+  await beginCompile(tree);
   await runChild('make', [...env.makeArgs, env.imageTarget], {
     stage: 'kernel build',
     cwd: tree,
@@ -191,7 +193,7 @@ async function compile(tree: string, env: MakeEnv, arch: KernelArch, fresh: bool
         emit({ kind: 'progress', stage: 'compile', done, expected, elapsedMs: Date.now() - t0 });
       }
     },
-  });
+  }).finally(() => endCompile(tree));
   emit({ kind: 'progress', stage: 'compile', done, expected: expected ?? done, elapsedMs: Date.now() - t0 });
   if (fresh) await writeFile(estimateFile, String(done));
   return done;

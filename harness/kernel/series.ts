@@ -73,7 +73,8 @@ export function parsePatchFailure(output: string): PatchFailure {
 /** Applies ops in order in `tree`; each is dry-run first so a failing patch leaves the tree unchanged. */
 export async function applyOps(tree: string, ops: readonly PatchOp[], onApplied?: (op: PatchOp) => void): Promise<void> {
   for (const op of ops) {
-    const args = ['-p1', '--batch', '--fuzz=0', '--no-backup-if-mismatch', '-i', op.patch, ...(op.reverse ? ['--reverse'] : ['--forward'])];
+    // --force (not --batch): never guess that a patch is "reversed" and silently flip the direction.
+    const args = ['-p1', '--force', '--fuzz=0', '--no-backup-if-mismatch', '-i', op.patch, ...(op.reverse ? ['--reverse'] : [])];
     const dry = await runChild('patch', [...args, '--dry-run'], { stage: `patch ${basename(op.patch)}`, cwd: tree, allowFailure: true });
     if (dry.exitCode !== 0) throw seriesError(op, parsePatchFailure(`${dry.stdout}\n${dry.stderr}`));
     await runChild('patch', [...args, '--quiet'], { stage: `patch ${basename(op.patch)}`, cwd: tree });

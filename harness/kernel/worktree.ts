@@ -62,3 +62,28 @@ async function readState(tree: string): Promise<TreeState> {
 async function writeState(tree: string, state: TreeState): Promise<void> {
   await writeFile(join(tree, stateFile), `${JSON.stringify(state)}\n`);
 }
+
+const compilingMarker = '.kptrlab-compiling';
+
+/** Marks the tree as compiling; a marker left behind means make was killed mid-way. */
+export async function beginCompile(tree: string): Promise<void> {
+  await writeFile(join(tree, compilingMarker), `${process.pid}\n`);
+}
+
+/** Clears the compiling mark after make succeeded or failed on its own. */
+export async function endCompile(tree: string): Promise<void> {
+  await rm(join(tree, compilingMarker), { force: true });
+}
+
+/** After a killed make, deletes build outputs written since it started (they may be truncated); returns true if it did. */
+export async function repairInterruptedCompile(tree: string): Promise<boolean> {
+  const marker = join(tree, compilingMarker);
+  const present = await readFile(marker).then(() => true, () => false);
+  if (!present) return false;
+  // Kbuild trusts an object newer than its source with an unchanged .cmd, so a half-written one must go.
+  const outputs = ['*.o', '*.a', '*.ko', 'vmlinux*', '.tmp_vmlinux*', 'bzImage', 'Image', '*.bin', '*.elf', '*.so'];
+  const names = outputs.flatMap((pattern, i) => (i === 0 ? ['-name', pattern] : ['-o', '-name', pattern]));
+  await runChild('find', [tree, '-newer', marker, '-type', 'f', '(', ...names, ')', '-delete'], { stage: 'repair interrupted build', timeoutMs: 10 * 60_000 });
+  await rm(marker, { force: true });
+  return true;
+}

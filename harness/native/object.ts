@@ -33,6 +33,7 @@ export interface GlobalVar {
 }
 
 export interface TestRunOptions {
+  /** Runs (0 = default = once, as 1; syscall programs accept only 0). */
   repeat?: number;
   dataIn?: Uint8Array;
   /** Bytes reserved for data_out; 0 (default) asks for no data_out. */
@@ -182,7 +183,8 @@ export class BpfObject {
     const name = this.#program(program, 'testRun');
     const opts = checkOptions<TestRunOptions>(options, 'options', ['repeat', 'dataIn', 'dataSizeOut', 'ctxIn', 'ctxSizeOut', 'flags', 'cpu']);
     const raw = {
-      repeat: optInt(opts.repeat, 'options.repeat', 0, 0x7fffffff, 1),
+      // 0 runs once like 1 does, and is the only value syscall programs accept.
+      repeat: optInt(opts.repeat, 'options.repeat', 0, 0x7fffffff, 0),
       dataIn: opts.dataIn === undefined ? undefined : checkBytes(opts.dataIn, 'options.dataIn'),
       dataSizeOut: optInt(opts.dataSizeOut, 'options.dataSizeOut', 0, MAX_OUT_SIZE, 0),
       ctxIn: opts.ctxIn === undefined ? undefined : checkBytes(opts.ctxIn, 'options.ctxIn'),

@@ -72,7 +72,7 @@ export class TableReporter implements Reporter {
     for (const target of results.targets) this.benchTable(target);
     const cases = results.targets.flatMap((target) => target.cases);
     const count = (status: CaseResult['status']) => cases.filter((entry) => entry.status === status).length;
-    this.line(`\nverifier: ${count('pass')} passed, ${count('fail')} failed, ${count('error')} errors, ${count('skip')} skipped`);
+    if (cases.length) this.line(`\nverifier: ${count('pass')} passed, ${count('fail')} failed, ${count('error')} errors, ${count('skip')} skipped`);
     this.line(`results: ${resultsPath}`);
     this.line(`status: ${results.run.status} (exit ${exitCode})`);
   }

@@ -48,13 +48,16 @@ export async function executeRun(config: RunConfig, bus: EventBus, options: RunO
   const store = new ResultsStore(resultsPath, results);
   bus.emit({ type: 'run-start', configFile: config.file, resultsPath, targets: config.targets.map((target) => target.name) });
   let infrastructureFailed = false;
+  let configProblem = false;
   for (const targetConfig of config.targets) {
     const target = makeTarget(targetConfig);
     bus.emit({ type: 'target-start', target: target.info });
     try {
       await runOnTarget(config, target, store, bus);
     } catch (error) {
-      infrastructureFailed = true;
+      // A path or setting the user must fix is a usage error (2), anything else infrastructure (69).
+      if (error instanceof KptrlabError && error.exitCode === ExitCode.usage) configProblem = true;
+      else infrastructureFailed = true;
       const code = error instanceof KptrlabError ? error.code : 'INTERNAL';
       const message = error instanceof KptrlabError ? error.message : describeError(error);
       const hint = error instanceof KptrlabError ? error.hint : undefined;
@@ -64,7 +67,7 @@ export async function executeRun(config: RunConfig, bus: EventBus, options: RunO
       await target.teardown();
     }
   }
-  const outcome = runOutcome(results, infrastructureFailed);
+  const outcome = configProblem && !infrastructureFailed ? { status: 'error' as const, exitCode: ExitCode.usage } : runOutcome(results, infrastructureFailed);
   store.update((current) => {
     current.run.status = outcome.status;
     current.run.finishedAt = now().toISOString();

@@ -1,5 +1,5 @@
 // Everything the run does on one target: preflight, compile, probe, verifier matrix, benchmark.
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { vmlinuxHeader } from '../bpf/vmlinux-header.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { TargetResult } from '../results/model.js';
@@ -19,7 +19,8 @@ export async function runOnTarget(config: RunConfig, target: Target, store: Resu
   const entry: TargetResult = { target: target.info, cases: [], compileErrors: [], errors: [] };
   store.update((results) => results.targets.push(entry));
   const stage = (label: string) => bus.emit({ type: 'stage', target: name, stage: label });
-  const fromRoot = (path: string) => join(projectRoot, path);
+  // Config paths are relative to the project root; absolute ones stay as they are.
+  const fromRoot = (path: string) => resolve(projectRoot, path);
 
   stage('preflight');
   await target.preflight();

@@ -24,9 +24,7 @@ t.test('kernelBtfHasFunc probes vmlinux BTF', async (t) => {
 });
 
 t.test('libbpf errors carry errno name, op and libbpf lines', async (t) => {
-  t.throws(() => BpfObject.open('/nonexistent/kptrlab.bpf.o'), (error: unknown) => {
-    return error instanceof BpfError && error.code === 'ENOENT' && error.errno === 2 && error.op === 'bpf_object__open_file';
-  });
+  t.throws(() => BpfObject.open('/nonexistent/kptrlab.bpf.o'), { name: 'BpfError', code: 'ENOENT', errno: 2, op: 'bpf_object__open_file' });
   let garbage: unknown;
   try {
     BpfObject.open(Buffer.from('this is not an ELF file at all'));

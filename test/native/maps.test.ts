@@ -18,10 +18,10 @@ t.test('maps fixture', { skip }, async (t) => {
   t.teardown(() => object.close());
 
   t.same(
-    object.maps().filter((m) => !m.section).map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]),
+    object.maps().filter((m) => !m.section).map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]).sort(),
     [['counts', 'array', 4, 8, 4], ['pairs', 'hash', 4, 16, 16], ['per_cpu', 'percpu_array', 4, 4, 1]],
   );
-  t.match(object.programs().find((p) => p.name === 'disabled'), { autoload: false, section: '?tc' });
+  t.match(object.programs().find((p) => p.name === 'disabled'), { autoload: false, section: 'tc' });
   object.setAutoload('disabled', true);
   object.setProgramType('retype_me', 'xdp');
   t.match(object.programs().find((p) => p.name === 'retype_me'), { type: 'xdp' });
@@ -44,7 +44,7 @@ t.test('maps fixture', { skip }, async (t) => {
   t.equal(object.mapDelete('pairs', u32(1)), true);
   t.equal(object.mapDelete('pairs', u32(1)), false, 'second delete finds nothing');
   t.equal(object.testRun('copy_pair').retval, 1);
-  t.throws(() => object.mapLookup('counts', u32(4)), { name: 'BpfError', code: 'ENOENT' }, 'array index out of range');
+  t.equal(object.mapLookup('counts', u32(4)), null, 'array index out of range is absent');
 
   const slots = object.mapLookup('per_cpu', u32(0));
   t.equal(slots?.length, 8 * possibleCpus(), 'per-CPU value has an 8-byte slot per possible CPU');

@@ -1,0 +1,116 @@
+// `kptrlab kernel build|list|gc`: builds variants into the content-addressed cache, lists and cleans it.
+import { parseArgs } from 'node:util';
+import { buildKernel, kernelsRoot, type KernelBuildResult } from '../kernel/build.js';
+import { collectGarbage, listEntries } from '../kernel/cache-admin.js';
+import { kernelArches, loadKernelsConfig, variantRequest } from '../kernel/kernel-config.js';
+import { createKernelReporter, formatDuration, wantsLiveUi } from '../kernel/reporter.js';
+import type { KernelArch } from '../kernel/toolchain.js';
+import { describeError, ExitCode, KptrlabError } from '../util/errors.js';
+import { projectPath } from '../util/paths.js';
+
+const USAGE = `usage: kptrlab kernel <build|list|gc> [options]
+
+  build  [--config <yaml>] [--variant <name>]... [--arch x86_64|arm64]... [--jobs N] [--json]
+         build (or find in the cache) each variant for each arch; default: every variant, x86_64
+  list   [--verify] [--json]      cached kernels; --verify re-hashes every artifact
+  gc     [--trees] [--all]        remove broken entries, failed builds, leftovers of killed runs;
+                                  --trees also the shared build trees, --all every kernel too
+
+  --config defaults to config/ab.yaml (its kernels: section). Cache: $KPTRLAB_CACHE or ~/.cache/kptrlab.
+  KPTRLAB_NO_UI=1 prints plain lines instead of a live status line.
+`;
+
+/** Runs a kernel subcommand; returns 0 ok, 1 build failed, 2 bad usage/config, 69 infrastructure missing. */
+export async function kernelCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    switch (sub) {
+      case 'build':
+        return await buildCommand(rest);
+      case 'list':
+        return await listCommand(rest);
+      case 'gc':
+        return await gcCommand(rest);
+      case '-h':
+      case '--help':
+        process.stdout.write(USAGE);
+        return ExitCode.ok;
+      default:
+        process.stderr.write(sub ? `kptrlab kernel: unknown subcommand "${sub}"\n${USAGE}` : USAGE);
+        return ExitCode.usage;
+    }
+  } catch (error) {
+    process.stderr.write(`kptrlab kernel: ${describeError(error)}\n`);
+    if (error instanceof KptrlabError) return error.exitCode;
+    const usage = error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+    return usage ? ExitCode.usage : ExitCode.unavailable;
+  }
+}
+
+async function buildCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', default: projectPath('config/ab.yaml') },
+      variant: { type: 'string', multiple: true },
+      arch: { type: 'string', multiple: true },
+      jobs: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const config = loadKernelsConfig(values.config!);
+  const arches = (values.arch ?? ['x86_64']).map(checkArch);
+  const variants = values.variant ?? config.variants.map((v) => v.name);
+  const jobs = values.jobs === undefined ? undefined : Number.parseInt(values.jobs, 10);
+  if (jobs !== undefined && !(jobs > 0)) throw usage(`--jobs must be a positive integer, got "${values.jobs}"`, 'Use e.g. --jobs 2.');
+  const requests = arches.flatMap((arch) => variants.map((variant) => ({ ...variantRequest(config, variant, arch), jobs })));
+  const reporter = createKernelReporter({ out: process.stderr, live: wantsLiveUi(process.stderr) });
+  const results: Array<KernelBuildResult & { variant: string; arch: KernelArch }> = [];
+  try {
+    for (const request of requests) {
+      reporter.sink({ kind: 'note', message: `== ${request.variant} (${request.arch})` });
+      const t0 = Date.now();
+      const result = await buildKernel(request, reporter.sink);
+      results.push({ ...result, variant: request.variant, arch: request.arch });
+      reporter.sink({ kind: 'note', message: `   ${request.variant} ${request.arch}: ${result.hit ? 'cached' : 'built'} in ${formatDuration(Date.now() - t0)} → ${result.image}` });
+    }
+  } finally {
+    reporter.close();
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  return ExitCode.ok;
+}
+
+async function listCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { verify: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: true });
+  const rows = await listEntries(kernelsRoot(), values.verify);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  if (rows.length === 0) process.stdout.write(`no kernels in ${kernelsRoot()}\n`);
+  for (const row of rows) {
+    const state = row.ok ? 'ok' : `BROKEN (${row.reason})`;
+    const took = row.totalMs === undefined ? '' : ` ${formatDuration(row.totalMs)}`;
+    process.stdout.write(`${row.key}  ${row.variant ?? '?'} ${row.arch ?? '?'}  [${row.series ?? '?'}]  ${row.source ?? ''}  ${row.builtAt ?? ''}${took}  ${state}\n`);
+  }
+  return ExitCode.ok;
+}
+
+async function gcCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { trees: { type: 'boolean', default: false }, all: { type: 'boolean', default: false } }, strict: true });
+  const report = await collectGarbage(kernelsRoot(), values);
+  for (const path of report.removed) process.stdout.write(`removed ${path}\n`);
+  process.stdout.write(`kept ${report.kept} kernel(s) in ${kernelsRoot()}\n`);
+  return ExitCode.ok;
+}
+
+function checkArch(arch: string): KernelArch {
+  if ((kernelArches as readonly string[]).includes(arch)) return arch as KernelArch;
+  throw usage(`unknown --arch "${arch}"`, `Use one of: ${kernelArches.join(', ')}.`);
+}
+
+function usage(message: string, hint: string): KptrlabError {
+  return new KptrlabError('USAGE', message, { hint, exitCode: ExitCode.usage });
+}

@@ -1,0 +1,112 @@
+// End to end (KPTRLAB_E2E=1): builds base and patched x86_64 (cache hits once built), proves the series is
+// present/absent in sources and in the built vmlinux, and that a SIGKILLed build leaves nothing trusted.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildKernel, kernelsRoot } from '../../harness/kernel/build.js';
+import { verifyEntry } from '../../harness/kernel/entry.js';
+import { loadKernelsConfig, variantRequest } from '../../harness/kernel/kernel-config.js';
+import { applyOps } from '../../harness/kernel/series.js';
+import { resolveSource } from '../../harness/kernel/source.js';
+import { runChild } from '../../harness/util/child.js';
+import { projectPath } from '../../harness/util/paths.js';
+
+if (process.env.KPTRLAB_E2E !== '1') {
+  t.plan(0, 'set KPTRLAB_E2E=1 to build kernels (about 20 minutes on 2 cores when the cache is cold)');
+} else {
+  const config = loadKernelsConfig(projectPath('config/ab.yaml'));
+  const silent = () => {};
+
+  // Entries of enum bpf_reg_type in kptr_xchg_dest_types (a zero ends the list), read from vmlinux's symbol table.
+  async function destTypeCount(vmlinux: string): Promise<number> {
+    const nm = await runChild('nm', ['-S', vmlinux], { stage: 'nm vmlinux' });
+    const line = nm.stdout.split('\n').find((l) => / kptr_xchg_dest_types$/.test(l));
+    if (!line) throw new Error('kptr_xchg_dest_types not in vmlinux symbols');
+    const [addr, size] = line.split(' ');
+    const start = BigInt(`0x${addr}`);
+    const dump = await runChild('objdump', ['-s', `--start-address=0x${start.toString(16)}`, `--stop-address=0x${(start + BigInt(`0x${size}`)).toString(16)}`, vmlinux], { stage: 'objdump' });
+    const hex = dump.stdout.split('\n').filter((l) => /^ [0-9a-f]+ /.test(l)).map((l) => l.slice(1).split(' ').slice(1, 5).join('')).join('');
+    const words: number[] = [];
+    for (let i = 0; i + 8 <= hex.length; i += 8) words.push(Buffer.from(hex.slice(i, i + 8), 'hex').readUInt32LE(0));
+    const end = words.indexOf(0);
+    return end < 0 ? words.length : end;
+  }
+
+  t.test('variant sources: the series lines are present in patched, absent in base, v5 lacks only MEM_RCU', async (t) => {
+    const source = await resolveSource(config.source);
+    const scratch = await mkdtemp(join(tmpdir(), 'kptrlab-e2e-src-'));
+    t.teardown(() => rm(scratch, { recursive: true, force: true }));
+    const verifier = async (variant: string) => {
+      const dir = join(scratch, variant);
+      await mkdir(join(dir, 'kernel/bpf'), { recursive: true });
+      await copyFile(join(source.tree, 'kernel/bpf/verifier.c'), join(dir, 'kernel/bpf/verifier.c'));
+      await applyOps(dir, variantRequest(config, variant, 'x86_64').ops);
+      return readFile(join(dir, 'kernel/bpf/verifier.c'), 'utf8');
+    };
+    const lockLine = /insn->imm != BPF_FUNC_kptr_xchg\) \|\|/;
+    const nonOwn = /\t\tPTR_TO_BTF_ID \| MEM_ALLOC \| NON_OWN_REF,\n/;
+    const rcu = /\t\tPTR_TO_BTF_ID \| MEM_ALLOC \| NON_OWN_REF \| MEM_RCU,\n/;
+    const patched = await verifier('patched');
+    t.match(patched, lockLine);
+    t.match(patched, nonOwn);
+    t.match(patched, rcu);
+    const v5 = await verifier('v5');
+    t.match(v5, nonOwn);
+    t.notMatch(v5, rcu);
+    const base = await verifier('base');
+    t.notMatch(base, lockLine);
+    t.notMatch(base, nonOwn);
+    t.notMatch(base, rcu);
+  });
+
+  t.test('built kernels: kptr_xchg_dest_types has 4 entries patched, 3 in v5, 2 in base', async (t) => {
+    for (const [variant, count] of [['patched', 4], ['v5', 3], ['base', 2]] as const) {
+      const result = await buildKernel(variantRequest(config, variant, 'x86_64'), silent);
+      t.ok((await verifyEntry(result.dir, result.key)).ok, `${variant} entry verifies`);
+      t.equal(await destTypeCount(result.vmlinux), count, `${variant}: ${count} destination types`);
+    }
+  });
+
+  t.test('a build killed with SIGKILL leaves no entry a later run would trust', async (t) => {
+    // A variant of its own (only patch 1 reversed) so the kill never touches the kernels others use.
+    const yaml = (await readFile(projectPath('config/ab.yaml'), 'utf8')).replace(
+      /\n {2}variants:\n/,
+      '\n  variants:\n    e2e-kill:\n      reverse: [0001-bpf-allow-kptr_xchg-under-lock.patch]\n',
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'kptrlab-e2e-kill-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'ab.yaml');
+    await writeFile(file, yaml);
+    const request = variantRequest(loadKernelsConfig(file), 'e2e-kill', 'x86_64');
+    const cli = projectPath('dist/harness/cli/kernel.js');
+    const script = `import(${JSON.stringify(cli)}).then(async (m) => { process.exitCode = await m.kernelCommand(process.argv.slice(1)); })`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'build', '--config', file, '--variant', 'e2e-kill'], {
+      env: { ...process.env, KPTRLAB_NO_UI: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/\[compile\]/.test(stderr)) setTimeout(resolve, 3000);
+      });
+      child.on('exit', () => resolve());
+    });
+    // The whole group: node and make's compilers die at once, as with a power cut.
+    process.kill(-child.pid!, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    t.match(stderr, /\[compile\]/, 'the build reached the compile stage before the kill');
+    const after = await buildKernel({ ...request }, silent).then((r) => r, (e: unknown) => e);
+    t.ok(after && typeof after === 'object' && 'key' in after, 'the next run rebuilds instead of trusting leftovers');
+    if (after && typeof after === 'object' && 'key' in after) {
+      const result = after as Awaited<ReturnType<typeof buildKernel>>;
+      t.equal(result.hit, false, 'nothing from the killed run was reused as an entry');
+      t.ok((await verifyEntry(result.dir, result.key)).ok);
+      await rm(result.dir, { recursive: true, force: true });
+    }
+    t.ok(kernelsRoot());
+  });
+}

@@ -1,0 +1,37 @@
+// The benchmark through the real CLI: stock and walk measured with CIs, fast/baseline rejected, integrity holds.
+import t from 'tap';
+import { bpfSkipReason } from '../helpers/bpf-env.js';
+import { runCli } from '../helpers/cli.js';
+
+const skip = bpfSkipReason();
+if (skip) t.comment(`skipping local BPF tests: ${skip}`);
+
+t.test('kptrlab bench on the local kernel', { skip }, async (t) => {
+  const run = await runCli(['bench', '--config', 'config/quick.yaml', '--sizes', '16,1024']);
+  t.equal(run.exitCode, 0, `exit code (stderr: ${run.stderr.slice(-400)})`);
+  const bench = run.results?.targets[0]?.bench;
+  t.ok(bench, 'bench results written');
+  if (!bench) return;
+  t.same(bench.rejected.map((entry) => entry.variant).sort(), ['baseline', 'fast']);
+  for (const entry of bench.rejected) t.match(entry.message, /function calls are not allowed while holding a lock/);
+  for (const size of [16, 1024]) {
+    for (const variant of ['stock', 'walk', 'empty'] as const) {
+      const cell = bench.cells.find((entry) => entry.size === size && entry.variant === variant);
+      t.ok(cell, `cell ${variant}@${size}`);
+      if (!cell) continue;
+      t.equal(cell.perLookup.n, 10, 'ten samples');
+      t.equal(cell.unit, 'ns');
+      t.ok(cell.perLookup.ciLow <= cell.perLookup.median && cell.perLookup.median <= cell.perLookup.ciHigh, 'median inside its CI');
+    }
+    const integrity = bench.integrity.find((entry) => entry.size === size);
+    t.match(integrity, { ok: true, expectedNodes: size, checkNodes: size }, `integrity at ${size}`);
+    t.ok((integrity?.expectedSum ?? 0) > 0 && integrity?.checkSum === integrity?.expectedSum, 'counter sum equals accesses');
+    const stock = bench.cells.find((entry) => entry.size === size && entry.variant === 'stock')!;
+    const walk = bench.cells.find((entry) => entry.size === size && entry.variant === 'walk')!;
+    t.ok(stock.perAccess!.median > walk.perAccess!.median, `remove+readd costs more than a walk at ${size}`);
+    t.ok(bench.ratios.some((ratio) => ratio.size === size && ratio.numerator === 'stock' && ratio.denominator === 'walk'), 'stock/walk ratio');
+  }
+  t.notOk(bench.cells.some((entry) => entry.variant === 'fast' || entry.variant === 'baseline'), 'rejected variants are not measured');
+  t.match(run.stdout, /stock\/walk/);
+  t.match(run.stdout, /fast: not measured, the verifier rejects it here/);
+});
