@@ -1,12 +1,15 @@
 // kptrlab command line: dispatches to one command module and maps errors to the exit-code contract.
 import { describeError, ExitCode, KptrlabError } from '../util/errors.js';
 import { doctorCommand } from './doctor.js';
+import { kernelCommand } from './kernel.js';
 import { runCommand } from './run-command.js';
 
 const USAGE = `usage: kptrlab <command> [options]
 
 commands:
   doctor                         check privileges, BTF, clang, libbpf, QEMU and this kernel's capability level
+  kernel  build|list|gc [--config config/ab.yaml] [--variant NAME] [--arch x86_64|arm64]
+                                 build kernel variants from one source tree, cached by content
   run     --config <yaml>        run the verifier matrix and the benchmark as the config says
   verify  [--config <yaml>]      only the verifier matrix
   bench   [--config <yaml>] [--sizes 16,4096] [--samples N]
@@ -25,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'doctor':
       return doctorCommand();
+    case 'kernel':
+      return kernelCommand(rest);
     case 'run':
     case 'verify':
     case 'bench':

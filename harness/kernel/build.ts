@@ -15,6 +15,7 @@ import { firstCompilerError, isStepLine } from './make-progress.js';
 import { hashOps, type PatchOp } from './series.js';
 import { resolveSource, type SourceSpec } from './source.js';
 import { makeEnv, toolchainInfo, type KernelArch, type MakeEnv } from './toolchain.js';
+import { waitTreeIdle } from './tree-users.js';
 import { beginCompile, endCompile, ensureTree, repairInterruptedCompile, switchSeries } from './worktree.js';
 
 /** One kernel to build: where its source comes from, which patches, which config, which arch. */
@@ -92,6 +93,7 @@ export async function buildKernel(request: KernelBuildRequest, emit: KernelEvent
     try {
       const env = makeEnv(request.arch, request.jobs);
       const tree = await timed('source', `preparing build tree ${tkey}`, () => ensureTree(treeDir, source.tree));
+      await ensureTreeIdle(tree, request.lockWaitMs ?? 3_600_000, emit);
       if (await repairInterruptedCompile(tree)) emit({ kind: 'note', message: 'an earlier build in this tree was killed: removed the outputs it was writing' });
       const fresh = !(await exists(join(tree, 'vmlinux')));
       const switched = await timed('series', `${request.variant}: ${describeOps(request.ops)}`, () => switchSeries(tree, source.tree, ops));
@@ -203,4 +205,16 @@ async function collect(tree: string, env: MakeEnv, staging: string): Promise<voi
   await copyFile(join(tree, env.imagePath), join(staging, entryFiles.image));
   await copyFile(join(tree, 'vmlinux'), join(staging, entryFiles.vmlinux));
   await copyFile(join(tree, '.config'), join(staging, entryFiles.config));
+}
+
+// The lock's holder can die (SIGKILL) while its make, in a process group of its own, keeps writing the tree.
+async function ensureTreeIdle(tree: string, waitMs: number, emit: KernelEventSink): Promise<void> {
+  const left = await waitTreeIdle(tree, waitMs, (pids) =>
+    emit({ kind: 'note', message: `waiting for process(es) ${pids.join(', ')} still running in ${tree} (left by a killed run)` }),
+  );
+  if (left.length > 0) {
+    throw new KptrlabError('TREE_BUSY', `process(es) ${left.join(', ')} still run in the build tree ${tree}`, {
+      hint: `Wait for them to finish, or stop them (kill ${left.join(' ')}) and run again.`,
+    });
+  }
 }

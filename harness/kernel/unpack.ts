@@ -1,6 +1,7 @@
 // Unpacks archives into the cache exactly once: staging folder, completion marker, then an atomic rename.
 import { access, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { acquireLock } from './lock.js';
 import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
 
@@ -14,6 +15,17 @@ export async function isUnpacked(dir: string): Promise<boolean> {
 /** Runs `fill(staging)` once for `dir`; a crash mid-way leaves only a staging folder that the next call replaces. */
 export async function unpackOnce(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
   if (await isUnpacked(dir)) return;
+  await mkdir(dirname(dir), { recursive: true });
+  // Two runs unpacking the same archive: the second waits, then finds the first one's result.
+  const lock = await acquireLock(`${dir}.lock`, 3_600_000);
+  try {
+    if (!(await isUnpacked(dir))) await fillAndRename(dir, fill);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function fillAndRename(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
   const staging = `${dir}.staging-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
