@@ -13,6 +13,12 @@ export class TapReporter implements Reporter {
       case 'run-start':
         this.context.write('TAP version 14\n');
         break;
+      case 'capability':
+        this.context.write(`# ${event.target}: kernel capability level ${event.capability.level}\n`);
+        break;
+      case 'bench-rejected':
+        this.context.write(`# ${event.target}: bench ${event.variant} not measured, rejected by the verifier: ${event.message}\n`);
+        break;
       case 'case': {
         const result = event.result;
         const directive = result.status === 'skip' ? ` # SKIP ${result.reason ?? ''}` : '';

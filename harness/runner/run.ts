@@ -8,6 +8,7 @@ import { ResultsStore } from '../results/store.js';
 import { LocalTarget } from '../targets/local.js';
 import type { Target } from '../targets/target.js';
 import { describeError, ExitCode, KptrlabError, type ExitCodeValue } from '../util/errors.js';
+import { addExitHook, isInterrupted } from '../util/lifecycle.js';
 import { projectPath } from '../util/paths.js';
 import { EventBus } from './events.js';
 import { describeHost } from './host.js';
@@ -46,15 +47,25 @@ export async function executeRun(config: RunConfig, bus: EventBus, options: RunO
     targets: [],
   };
   const store = new ResultsStore(resultsPath, results);
+  // Ctrl-C or a kill ends the process mid-run: record that, keeping everything that finished.
+  const removeHook = addExitHook(() => {
+    if (results.run.status !== 'running') return;
+    store.update((current) => {
+      current.run.status = 'interrupted';
+      current.run.finishedAt = now().toISOString();
+    });
+  });
   bus.emit({ type: 'run-start', configFile: config.file, resultsPath, targets: config.targets.map((target) => target.name) });
   let infrastructureFailed = false;
   let configProblem = false;
   for (const targetConfig of config.targets) {
+    if (isInterrupted()) break;
     const target = makeTarget(targetConfig);
     bus.emit({ type: 'target-start', target: target.info });
     try {
       await runOnTarget(config, target, store, bus);
     } catch (error) {
+      if (isInterrupted()) break;
       // A path or setting the user must fix is a usage error (2), anything else infrastructure (69).
       if (error instanceof KptrlabError && error.exitCode === ExitCode.usage) configProblem = true;
       else infrastructureFailed = true;
@@ -67,11 +78,14 @@ export async function executeRun(config: RunConfig, bus: EventBus, options: RunO
       await target.teardown();
     }
   }
-  const outcome = configProblem && !infrastructureFailed ? { status: 'error' as const, exitCode: ExitCode.usage } : runOutcome(results, infrastructureFailed);
+  const outcome = isInterrupted()
+    ? { status: 'interrupted' as const, exitCode: ExitCode.interrupted }
+    : configProblem && !infrastructureFailed ? { status: 'error' as const, exitCode: ExitCode.usage } : runOutcome(results, infrastructureFailed);
   store.update((current) => {
     current.run.status = outcome.status;
     current.run.finishedAt = now().toISOString();
   });
+  removeHook();
   bus.emit({ type: 'run-end', results, exitCode: outcome.exitCode, resultsPath });
   return outcome.exitCode;
 }

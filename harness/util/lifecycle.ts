@@ -4,6 +4,7 @@ import { ExitCode } from './errors.js';
 
 const liveGroups = new Set<number>();
 const tempDirs = new Set<string>();
+const exitHooks = new Set<() => void>();
 let installed = false;
 let interrupts = 0;
 
@@ -30,6 +31,18 @@ export function trackTempDir(path: string): () => void {
   return () => tempDirs.delete(path);
 }
 
+/** True once SIGINT/SIGTERM arrived: callers stop starting new work and report 'interrupted'. */
+export function isInterrupted(): boolean {
+  return interrupts > 0;
+}
+
+/** Registers a synchronous hook run at exit (e.g. mark a results file interrupted); returns its remover. */
+export function addExitHook(hook: () => void): () => void {
+  installHandlers();
+  exitHooks.add(hook);
+  return () => exitHooks.delete(hook);
+}
+
 /** Kills every tracked group and removes every tracked temp folder (synchronous: runs in 'exit'). */
 export function cleanupNow(signal: NodeJS.Signals = 'SIGKILL'): void {
   for (const pid of liveGroups) signalGroup(pid, signal);
@@ -41,7 +54,16 @@ export function cleanupNow(signal: NodeJS.Signals = 'SIGKILL'): void {
 function installHandlers(): void {
   if (installed) return;
   installed = true;
-  process.on('exit', () => cleanupNow('SIGKILL'));
+  process.on('exit', () => {
+    for (const hook of exitHooks) {
+      try {
+        hook();
+      } catch {
+        // An exit hook must never keep the others (or the cleanup) from running.
+      }
+    }
+    cleanupNow('SIGKILL');
+  });
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts += 1;
     // First interrupt asks children to stop; the second kills them at once.
