@@ -2,6 +2,7 @@
 import type { CaseResult, RunResults, TargetResult } from '../results/model.js';
 import type { RunEvent } from '../runner/events.js';
 import { BENCH_VARIANTS, LEVEL_MEANING } from '../suites/capability.js';
+import { speedupTable, verdictMatrix } from './ab-summary.js';
 import { formatTable, indent, medianWithCi, sig } from './format.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
@@ -70,6 +71,10 @@ export class TableReporter implements Reporter {
 
   private summary(results: RunResults, exitCode: number, resultsPath: string): void {
     for (const target of results.targets) this.benchTable(target);
+    const matrix = verdictMatrix(results);
+    if (matrix) this.line(`\nverdicts across kernels:\n${indent(matrix, '  ')}`);
+    const speedups = speedupTable(results);
+    if (speedups) this.line(`\nfast-path speedups (ratio of medians, 95% CI; never compare across accelerators):\n${indent(speedups, '  ')}`);
     const cases = results.targets.flatMap((target) => target.cases);
     const count = (status: CaseResult['status']) => cases.filter((entry) => entry.status === status).length;
     if (cases.length) this.line(`\nverifier: ${count('pass')} passed, ${count('fail')} failed, ${count('error')} errors, ${count('skip')} skipped`);
