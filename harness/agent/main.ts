@@ -1,4 +1,4 @@
-// Agent entry: `node agent/main.js <request.json>`; runs on the target, prints NDJSON events, never formats for humans.
+// Agent entry: `node agent/main.js <request.json | ->`; runs on the target, prints NDJSON events, never formats for humans.
 import { readFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { libbpfVersion } from '../native/index.js';
@@ -11,10 +11,11 @@ import { runVerify } from './verify.js';
 function main(): number {
   const requestPath = process.argv[2];
   if (!requestPath) {
-    process.stderr.write('usage: agent <request.json>\n');
+    process.stderr.write('usage: agent <request.json | ->\n');
     return 2;
   }
-  const request = JSON.parse(readFileSync(requestPath, 'utf8')) as AgentRequest;
+  // '-' reads the request from stdin (how the orchestrator sends it over SSH).
+  const request = JSON.parse(readFileSync(requestPath === '-' ? 0 : requestPath, 'utf8')) as AgentRequest;
   emit({ type: 'hello', protocol: AGENT_PROTOCOL_VERSION, kernel: release(), arch: arch(), libbpf: libbpfVersion, pid: process.pid });
   if (request.op === 'probe') emit({ type: 'probe', facts: probeKernel(request.objects) });
   else if (request.op === 'verify') runVerify(request);

@@ -11,7 +11,8 @@ import { projectPath } from '../util/paths.js';
 const USAGE = `usage: kptrlab kernel <build|list|gc> [options]
 
   build  [--config <yaml>] [--variant <name>]... [--arch x86_64|arm64]... [--jobs N] [--json]
-         build (or find in the cache) each variant for each arch; default: every variant, x86_64
+         build (or find in the cache) each variant for each arch;
+         default: every variant without debug: true, for x86_64
   list   [--verify] [--json]      cached kernels; --verify re-hashes every artifact
   gc     [--trees] [--all]        remove broken entries, failed builds, leftovers of killed runs;
                                   --trees also the shared build trees, --all every kernel too
@@ -40,10 +41,13 @@ export async function kernelCommand(argv: string[]): Promise<number> {
         return ExitCode.usage;
     }
   } catch (error) {
+    // A bad flag is a usage error: its message, no stack.
+    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`kptrlab kernel: ${error.message}\n  fix: run \`kptrlab kernel --help\` for the flags.\n`);
+      return ExitCode.usage;
+    }
     process.stderr.write(`kptrlab kernel: ${describeError(error)}\n`);
-    if (error instanceof KptrlabError) return error.exitCode;
-    const usage = error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
-    return usage ? ExitCode.usage : ExitCode.unavailable;
+    return error instanceof KptrlabError ? error.exitCode : ExitCode.unavailable;
   }
 }
 
@@ -61,7 +65,8 @@ async function buildCommand(argv: string[]): Promise<number> {
   });
   const config = loadKernelsConfig(values.config!);
   const arches = (values.arch ?? ['x86_64']).map(checkArch);
-  const variants = values.variant ?? config.variants.map((v) => v.name);
+  // Debug variants (KASAN, lockdep) are slow and need their own tree: built only when named.
+  const variants = values.variant ?? config.variants.filter((v) => !v.debug).map((v) => v.name);
   const jobs = values.jobs === undefined ? undefined : Number.parseInt(values.jobs, 10);
   if (jobs !== undefined && !(jobs > 0)) throw usage(`--jobs must be a positive integer, got "${values.jobs}"`, 'Use e.g. --jobs 2.');
   const requests = arches.flatMap((arch) => variants.map((variant) => ({ ...variantRequest(config, variant, arch), jobs })));

@@ -3,7 +3,6 @@ import { createWriteStream } from 'node:fs';
 import { access, copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { cacheRoot } from '../util/paths.js';
-import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
 import { hashParts } from '../util/hash.js';
 import { kernelKey, treeKey, type KeyInputs } from './cache-key.js';
@@ -11,12 +10,12 @@ import { entryFiles, verifyEntry, writeMarker } from './entry.js';
 import type { KernelEventSink, KernelStage } from './events.js';
 import { configure } from './kconfig.js';
 import { acquireLock } from './lock.js';
-import { firstCompilerError, isStepLine } from './make-progress.js';
+import { firstCompilerError } from './make-progress.js';
 import { hashOps, type PatchOp } from './series.js';
 import { resolveSource, type SourceSpec } from './source.js';
 import { makeEnv, toolchainInfo, type KernelArch, type MakeEnv } from './toolchain.js';
-import { waitTreeIdle } from './tree-users.js';
-import { beginCompile, endCompile, ensureTree, repairInterruptedCompile, switchSeries } from './worktree.js';
+import { compile, ensureTreeIdle } from './compile.js';
+import { ensureTree, repairInterruptedCompile, switchSeries } from './worktree.js';
 
 /** One kernel to build: where its source comes from, which patches, which config, which arch. */
 export interface KernelBuildRequest {
@@ -99,7 +98,7 @@ export async function buildKernel(request: KernelBuildRequest, emit: KernelEvent
       const switched = await timed('series', `${request.variant}: ${describeOps(request.ops)}`, () => switchSeries(tree, source.tree, ops));
       await timed('kconfig', 'tinyconfig + fragments + olddefconfig', () => configureOnce(tree, env, request.fragments, fragments, writeLog));
       const steps = await timed('compile', `make ${env.imageTarget} (${request.arch}${fresh ? ', full build' : ', incremental'})`, () =>
-        compile(tree, env, request.arch, fresh, writeLog, emit),
+        compile(tree, join(kernelsRoot(), '.trees'), env, request.arch, fresh, writeLog, emit),
       );
       await timed('collect', 'copying artifacts', () => collect(tree, env, staging));
       const meta = {
@@ -174,47 +173,8 @@ async function configureOnce(tree: string, env: MakeEnv, paths: readonly string[
   await writeFile(marker, want);
 }
 
-async function compile(tree: string, env: MakeEnv, arch: KernelArch, fresh: boolean, log: (line: string) => void, emit: KernelEventSink): Promise<number> {
-  const estimateFile = join(kernelsRoot(), '.trees', `steps-${arch}.txt`);
-  const expected = fresh ? Number.parseInt(await readFile(estimateFile, 'utf8').catch(() => ''), 10) || undefined : undefined;
-  const t0 = Date.now();
-  let done = 0;
-  let lastEmit = 0;
-  await beginCompile(tree);
-  await runChild('make', [...env.makeArgs, env.imageTarget], {
-    stage: 'kernel build',
-    cwd: tree,
-    timeoutMs: 4 * 3_600_000,
-    onLine: (line) => {
-      log(line);
-      if (!isStepLine(line)) return;
-      done += 1;
-      // Throttle: reporters redraw at most a few times a second.
-      if (Date.now() - lastEmit > 250) {
-        lastEmit = Date.now();
-        emit({ kind: 'progress', stage: 'compile', done, expected, elapsedMs: Date.now() - t0 });
-      }
-    },
-  }).finally(() => endCompile(tree));
-  emit({ kind: 'progress', stage: 'compile', done, expected: expected ?? done, elapsedMs: Date.now() - t0 });
-  if (fresh) await writeFile(estimateFile, String(done));
-  return done;
-}
-
 async function collect(tree: string, env: MakeEnv, staging: string): Promise<void> {
   await copyFile(join(tree, env.imagePath), join(staging, entryFiles.image));
   await copyFile(join(tree, 'vmlinux'), join(staging, entryFiles.vmlinux));
   await copyFile(join(tree, '.config'), join(staging, entryFiles.config));
-}
-
-// The lock's holder can die (SIGKILL) while its make, in a process group of its own, keeps writing the tree.
-async function ensureTreeIdle(tree: string, waitMs: number, emit: KernelEventSink): Promise<void> {
-  const left = await waitTreeIdle(tree, waitMs, (pids) =>
-    emit({ kind: 'note', message: `waiting for process(es) ${pids.join(', ')} still running in ${tree} (left by a killed run)` }),
-  );
-  if (left.length > 0) {
-    throw new KptrlabError('TREE_BUSY', `process(es) ${left.join(', ')} still run in the build tree ${tree}`, {
-      hint: `Wait for them to finish, or stop them (kill ${left.join(' ')}) and run again.`,
-    });
-  }
 }

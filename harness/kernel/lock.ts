@@ -37,6 +37,10 @@ export async function acquireLock(path: string, waitMs: number, onWait?: (holder
       await rm(path, { force: true });
       continue;
     }
+    if (holder === process.pid) {
+      // Waiting on ourselves would hang until the deadline: a nesting bug, say so at once.
+      throw new KptrlabError('LOCK_REENTRANT', `${path} is already held by this process`, { hint: 'This is a kptrlab bug: report it with the command line.' });
+    }
     if (Date.now() >= deadline) {
       throw new KptrlabError('LOCK_BUSY', `${path} is held by running process ${holder}`, {
         hint: `Wait for process ${holder} to finish (or stop it); the next run reuses its result.`,

@@ -1,5 +1,5 @@
 // Resolves a kernel source (Debian package, git ref, folder, tarball) to a pristine tree and a content id.
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheRoot } from '../util/paths.js';
 import { hashFile, hashParts } from '../util/hash.js';
@@ -50,6 +50,8 @@ async function resolveDebian(pkg: string, suite: string): Promise<ResolvedSource
     if (!tarball) throw new KptrlabError('SOURCE_NOT_KERNEL', `${deb.path} has no linux-source tarball in usr/src`, { hint: 'Use a linux-source-<version> package.' });
     await mkdir(join(staging, 'tree'));
     await extractTarball(join(srcDir, tarball), join(staging, 'tree'));
+    // The .deb stays in the download cache; its unpacked copy of the tarball is no longer needed.
+    await rm(debDir, { recursive: true, force: true });
   });
   return { id: `debian:${pkg}=${deb.version}@sha256:${deb.sha256}`, tree: await kernelTopDir(join(dir, 'tree')), describe: `${pkg} ${deb.version} (${suite})` };
 }
@@ -73,7 +75,7 @@ async function resolveGit(url: string, ref: string): Promise<ResolvedSource> {
 }
 
 async function resolveDir(path: string): Promise<ResolvedSource> {
-  const tree = await kernelTopDir(path);
+  const tree = await kernelTopDir(path, false);
   return { id: `dir:${await hashTree(tree)}`, tree, describe: tree };
 }
 

@@ -17,7 +17,7 @@ export async function unpackOnce(dir: string, fill: (staging: string) => Promise
   if (await isUnpacked(dir)) return;
   await mkdir(dirname(dir), { recursive: true });
   // Two runs unpacking the same archive: the second waits, then finds the first one's result.
-  const lock = await acquireLock(`${dir}.lock`, 3_600_000);
+  const lock = await acquireLock(`${dir}.unpack.lock`, 3_600_000);
   try {
     if (!(await isUnpacked(dir))) await fillAndRename(dir, fill);
   } finally {
@@ -50,10 +50,10 @@ export async function extractDeb(deb: string, dest: string): Promise<void> {
   await runChild('dpkg-deb', ['-x', deb, dest], { stage: `unpack ${deb}`, timeoutMs: 30 * 60_000 });
 }
 
-/** The single top-level folder of an unpacked archive, or `dir` itself when the archive had several entries. */
-export async function kernelTopDir(dir: string): Promise<string> {
-  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.name !== marker);
-  const only = names.length === 1 && names[0]!.isDirectory() ? join(dir, names[0]!.name) : dir;
+/** The single top-level folder of an unpacked archive (when `descend`), or `dir` itself; it must hold a kernel Makefile. */
+export async function kernelTopDir(dir: string, descend = true): Promise<string> {
+  const names = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.name !== marker);
+  const only = descend && names.length === 1 && names[0]!.isDirectory() ? join(dir, names[0]!.name) : dir;
   const hasMakefile = await access(join(only, 'Makefile')).then(() => true, () => false);
   if (!hasMakefile) {
     throw new KptrlabError('SOURCE_NOT_KERNEL', `no kernel Makefile at the top of ${only}`, {

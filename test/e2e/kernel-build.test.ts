@@ -35,6 +35,14 @@ if (process.env.KPTRLAB_E2E !== '1') {
     return end < 0 ? words.length : end;
   }
 
+  // Runs the kernel command in a child node process (as the CLI would) and collects exit code and stderr.
+  async function runCli(args: string[]): Promise<{ code: number; stderr: string }> {
+    const cli = projectPath('dist/harness/cli/kernel.js');
+    const script = `import(${JSON.stringify(cli)}).then(async (m) => { process.exitCode = await m.kernelCommand(process.argv.slice(1)); })`;
+    const result = await runChild(process.execPath, ['--input-type=module', '-e', script, ...args], { stage: 'kptrlab kernel', env: { KPTRLAB_NO_UI: '1' }, allowFailure: true });
+    return { code: result.exitCode, stderr: result.stderr };
+  }
+
   t.test('variant sources: the series lines are present in patched, absent in base, v5 lacks only MEM_RCU', async (t) => {
     const source = await resolveSource(config.source);
     const scratch = await mkdtemp(join(tmpdir(), 'kptrlab-e2e-src-'));
@@ -68,6 +76,25 @@ if (process.env.KPTRLAB_E2E !== '1') {
       t.ok((await verifyEntry(result.dir, result.key)).ok, `${variant} entry verifies`);
       t.equal(await destTypeCount(result.vmlinux), count, `${variant}: ${count} destination types`);
     }
+  });
+
+  t.test('a build that does not compile shows its first compiler error and the log path, exit 1', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'kptrlab-e2e-broken-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    const source = await resolveSource(config.source);
+    await mkdir(join(dir, 'a/kernel/bpf'), { recursive: true });
+    await mkdir(join(dir, 'b/kernel/bpf'), { recursive: true });
+    const original = await readFile(join(source.tree, 'kernel/bpf/verifier.c'), 'utf8');
+    await writeFile(join(dir, 'a/kernel/bpf/verifier.c'), original);
+    await writeFile(join(dir, 'b/kernel/bpf/verifier.c'), original.replace('static const struct bpf_reg_types kptr_xchg_dest_types', 'kptrlab_e2e_broken;\nstatic const struct bpf_reg_types kptr_xchg_dest_types'));
+    const diff = await runChild('diff', ['-u', 'a/kernel/bpf/verifier.c', 'b/kernel/bpf/verifier.c'], { stage: 'diff', cwd: dir, allowFailure: true });
+    await writeFile(join(dir, 'broken.patch'), diff.stdout);
+    const yaml = (await readFile(projectPath('config/ab.yaml'), 'utf8')).replace(/\n {2}variants:\n/, `\n  variants:\n    e2e-broken:\n      apply: [${join(dir, 'broken.patch')}]\n`);
+    await writeFile(join(dir, 'ab.yaml'), yaml);
+    const run = await runCli(['build', '--config', join(dir, 'ab.yaml'), '--variant', 'e2e-broken']);
+    t.equal(run.code, 1);
+    t.match(run.stderr, /first error: kernel\/bpf\/verifier\.c:\d+:\d+: (error|warning).*kptrlab_e2e_broken|first error: .*kptrlab_e2e_broken/);
+    t.match(run.stderr, /full log: \S+\/\.failed\/x86_64-[0-9a-f]+\/build\.log/);
   });
 
   t.test('a build killed with SIGKILL leaves no entry a later run would trust', async (t) => {

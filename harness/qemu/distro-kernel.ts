@@ -1,0 +1,55 @@
+// Fetches a Debian kernel package with `apt-get download` into the cache and unpacks it (never installed).
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runChild } from '../util/child.js';
+import { KptrlabError } from '../util/errors.js';
+import { trackTempDir } from '../util/lifecycle.js';
+import { cacheRoot } from '../util/paths.js';
+
+export interface DistroKernel {
+  package: string;
+  release: string;
+  /** vmlinuz path. */
+  image: string;
+  /** /lib/modules/<release> inside the unpacked package. */
+  modulesDir: string;
+}
+
+/** The concrete linux-image-<release>-<flavour> a metapackage (linux-image-amd64) points to. */
+export function concretePackage(dependsOutput: string): string | undefined {
+  const match = /Depends:\s*(linux-image-\d[^\s<>]*)/.exec(dependsOutput);
+  return match?.[1];
+}
+
+/** Downloads and unpacks `pkg` (a metapackage is resolved first); cached under <cache>/distro-kernels/. */
+export async function debianKernel(pkg = 'linux-image-amd64'): Promise<DistroKernel> {
+  let concrete = pkg;
+  if (!/^linux-image-\d/.test(pkg)) {
+    const depends = await runChild('apt-cache', ['depends', pkg], { stage: `resolve ${pkg}` });
+    concrete = concretePackage(depends.stdout) ?? '';
+    if (!concrete) throw new KptrlabError('DISTRO_KERNEL', `${pkg} does not depend on a linux-image package`, { hint: 'Run apt-get update, or name the package (linux-image-6.1.0-NN-amd64).' });
+  }
+  const dir = join(cacheRoot(), 'distro-kernels', concrete);
+  const root = join(dir, 'root');
+  if (!existsSync(root)) {
+    const work = `${dir}.${process.pid}.tmp`;
+    const untrack = trackTempDir(work);
+    try {
+      mkdirSync(work, { recursive: true });
+      await runChild('apt-get', ['download', concrete], { stage: `download ${concrete}`, cwd: work, timeoutMs: 10 * 60_000 });
+      const deb = readdirSync(work).find((name) => name.endsWith('.deb'));
+      if (!deb) throw new KptrlabError('DISTRO_KERNEL', `apt-get download ${concrete} produced no .deb`);
+      await runChild('dpkg-deb', ['-x', join(work, deb), join(work, 'root')], { stage: `unpack ${concrete}` });
+      mkdirSync(dir, { recursive: true });
+      // Rename last: a half-unpacked package is never mistaken for a cached one.
+      renameSync(join(work, 'root'), root);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+      untrack();
+    }
+  }
+  const image = readdirSync(join(root, 'boot')).find((name) => name.startsWith('vmlinuz-'));
+  if (!image) throw new KptrlabError('DISTRO_KERNEL', `${concrete} has no /boot/vmlinuz-*`);
+  const release = image.slice('vmlinuz-'.length);
+  return { package: concrete, release, image: join(root, 'boot', image), modulesDir: join(root, 'lib', 'modules', release) };
+}

@@ -1,0 +1,70 @@
+// Starts QEMU as a tracked process group that dies with the orchestrator (pdeathsig) and is recorded in the registry.
+import { spawn } from 'node:child_process';
+import { KptrlabError } from '../util/errors.js';
+import { addExitHook, signalGroup, trackGroup } from '../util/lifecycle.js';
+import type { QemuCommand } from './argv.js';
+import { registerVm } from './registry.js';
+
+export interface QemuExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface QemuProcess {
+  pid: number;
+  /** Resolves when QEMU has exited (never rejects). */
+  exited: Promise<QemuExit>;
+  hasExited(): boolean;
+  /** QEMU's own stderr (option errors, 9p problems), last lines. */
+  stderrTail(count?: number): string[];
+  /** SIGKILLs the process group and waits for the exit. */
+  kill(): Promise<QemuExit>;
+}
+
+/** The argv that wraps QEMU in setpriv so the kernel kills it when this process dies. */
+export function pdeathsigWrap(command: QemuCommand): QemuCommand {
+  return { binary: 'setpriv', args: ['--pdeathsig', 'KILL', '--', command.binary, ...command.args] };
+}
+
+/** Spawns QEMU (through setpriv) in its own process group; cleanup on exit/Ctrl-C and the registry are wired in. */
+export function startQemu(command: QemuCommand, identity: { name: string; runDir: string }): QemuProcess {
+  const wrapped = pdeathsigWrap(command);
+  const child = spawn(wrapped.binary, wrapped.args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (child.pid === undefined) {
+    throw new KptrlabError('QEMU_SPAWN', `boot ${identity.name}: could not start ${command.binary}`, {
+      hint: 'Install QEMU (apt-get install qemu-system-x86 qemu-system-arm) and util-linux (setpriv).',
+    });
+  }
+  const pid = child.pid;
+  const untrack = trackGroup(pid);
+  const unregister = registerVm({ pid, ownerPid: process.pid, name: identity.name, runDir: identity.runDir, startedAt: new Date().toISOString() });
+  const removeHook = addExitHook(unregister);
+  const stderr: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr.push(...chunk.toString().split('\n').filter((line) => line.trim()));
+    if (stderr.length > 200) stderr.splice(0, stderr.length - 200);
+  });
+  let done = false;
+  const exited = new Promise<QemuExit>((resolve) => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (done) return;
+      done = true;
+      untrack();
+      unregister();
+      removeHook();
+      resolve({ code, signal });
+    };
+    child.on('exit', finish);
+    child.on('error', () => finish(null, null));
+  });
+  return {
+    pid,
+    exited,
+    hasExited: () => done,
+    stderrTail: (count = 10) => stderr.slice(-count),
+    kill: () => {
+      if (!done) signalGroup(pid, 'SIGKILL');
+      return exited;
+    },
+  };
+}

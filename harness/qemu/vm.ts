@@ -1,0 +1,153 @@
+// A running guest: accelerator choice with KVM fallback, SSH sessions on the pinned host key, poweroff and kill.
+import { rmSync } from 'node:fs';
+import { generateClientKey, type ClientKey } from '../ssh/keys.js';
+import { connectSsh, type ExecOptions, type ExecResult, type SshSession } from '../ssh/session.js';
+import { KptrlabError } from '../util/errors.js';
+import { kvmDeviceExists, kvmProbeResult, planAccel, recordKvmProbe, type AccelRequest } from './accel.js';
+import type { QemuSpec } from './argv.js';
+import { bootOnce, type BootedVm } from './boot.js';
+import type { VmEventListener } from './events.js';
+import type { VmAccel, VmArch } from './machine.js';
+import { reapStaleVms } from './registry.js';
+
+export interface VmOptions {
+  name: string;
+  arch: VmArch;
+  kernel: string;
+  initrd?: string;
+  init: string;
+  append?: string[];
+  cpus: number;
+  memoryMiB: number;
+  accel: AccelRequest;
+  icount: boolean;
+  bootTimeoutMs: number;
+  /** Host folders under /root, /var or /tmp the guest must still see (cache, project). */
+  keep: string[];
+  onEvent?: VmEventListener;
+}
+
+// KVM that cannot boot a kernel hangs early; a probe gives up well before a TCG boot would.
+const KVM_PROBE_TIMEOUT_MS = 60_000;
+let reaped = false;
+
+export class Vm {
+  private stopped = false;
+  private finalConsole: string | undefined;
+
+  private constructor(
+    readonly name: string,
+    readonly accel: VmAccel,
+    private readonly booted: BootedVm,
+    private readonly key: ClientKey,
+    private session: SshSession,
+    private readonly onEvent: VmEventListener | undefined,
+  ) {}
+
+  /** Boots the guest (after reaping VMs left by dead runs) and returns once SSH answers. */
+  static async boot(options: VmOptions): Promise<Vm> {
+    if (!reaped) {
+      reaped = true;
+      for (const stale of reapStaleVms()) options.onEvent?.({ type: 'vm-stale', pid: stale.record.pid, killed: true, cmdline: stale.cmdline });
+    }
+    const plan = planAccel(options.accel, kvmDeviceExists(), kvmProbeResult(options.kernel));
+    const key = generateClientKey(`kptrlab-${options.name}`);
+    let lastError: unknown;
+    for (const accel of plan.tries) {
+      const probing = accel === 'kvm' && plan.tries.length > 1;
+      const spec: Omit<QemuSpec, 'consoleLog' | 'sshPort' | 'runDir'> = {
+        arch: options.arch, accel, cpus: options.cpus, memoryMiB: options.memoryMiB, kernel: options.kernel,
+        initrd: options.initrd, init: options.init, append: options.append, icount: options.icount,
+      };
+      try {
+        const timeoutMs = probing ? Math.min(KVM_PROBE_TIMEOUT_MS, options.bootTimeoutMs) : options.bootTimeoutMs;
+        const booted = await bootOnce({ name: options.name, spec, key, keep: options.keep, timeoutMs, onEvent: options.onEvent });
+        if (accel === 'kvm') recordKvmProbe(options.kernel, true);
+        options.onEvent?.({ type: 'vm-accel', accel, reason: probing ? 'KVM probe boot reached the ready marker' : plan.reason });
+        return new Vm(options.name, accel, booted, key, booted.session, options.onEvent);
+      } catch (error) {
+        lastError = error;
+        if (!probing) throw error;
+        recordKvmProbe(options.kernel, false);
+      }
+    }
+    options.onEvent?.({ type: 'vm-accel', accel: 'tcg', reason: 'KVM probe boot failed' });
+    throw lastError;
+  }
+
+  get pid(): number {
+    return this.booted.qemu.pid;
+  }
+
+  get sshPort(): number {
+    return this.booted.sshPort;
+  }
+
+  get bootMs(): number {
+    return this.booted.bootMs;
+  }
+
+  get consoleLog() {
+    return this.booted.console;
+  }
+
+  get runDir(): string {
+    return this.booted.share.dir;
+  }
+
+  /** The pinned host-key fingerprint of this boot. */
+  get hostKey(): string | undefined {
+    return this.booted.pin.value;
+  }
+
+  /** An open SSH session (reconnects on the same pinned host key if the last one dropped). */
+  async ssh(): Promise<SshSession> {
+    if (this.stopped) throw new KptrlabError('VM_STOPPED', `${this.name}: the VM was already powered off`);
+    if (this.session.isClosed) {
+      this.session = await connectSsh({ host: '127.0.0.1', port: this.booted.sshPort, username: 'root', privateKey: this.key.privateKey, pin: this.booted.pin, timeoutMs: 20_000 });
+    }
+    return this.session;
+  }
+
+  /** Runs argv in the guest with its own timeout. */
+  async exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    return (await this.ssh()).exec(argv, options);
+  }
+
+  /** Asks init to stop (reboot -f under -no-reboot ends QEMU); kills QEMU if it is still up after timeoutMs; removes the run folder. */
+  async poweroff(timeoutMs = 20_000): Promise<{ graceful: boolean }> {
+    if (this.stopped && this.booted.qemu.hasExited()) return { graceful: true };
+    this.stopped = true;
+    const qemu = this.booted.qemu;
+    if (!qemu.hasExited()) {
+      // The session dies with the guest, so the command's own result is not awaited.
+      this.session.exec(['kill', '-USR1', '1'], { timeoutMs }).catch(() => undefined);
+    }
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+    const graceful = (await Promise.race([qemu.exited.then(() => 'exited' as const), timer])) === 'exited';
+    await this.release();
+    return { graceful };
+  }
+
+  /** Kills QEMU at once (no guest shutdown) and removes the run folder. */
+  async kill(): Promise<void> {
+    this.stopped = true;
+    await this.release();
+  }
+
+  /** The console so far; after the VM stopped, its final text. */
+  consoleText(): string {
+    return this.finalConsole ?? this.booted.console.text();
+  }
+
+  private async release(): Promise<void> {
+    this.session.close();
+    const exit = await this.booted.qemu.kill();
+    if (this.finalConsole === undefined) {
+      this.finalConsole = this.booted.console.text();
+      this.onEvent?.({ type: 'vm-exit', name: this.name, code: exit.code, signal: exit.signal });
+    }
+    rmSync(this.booted.share.dir, { recursive: true, force: true });
+    this.booted.share.untrack();
+  }
+}

@@ -1,0 +1,97 @@
+// The results file's data model (schema kptrlab.results, version 1); docs/results-schema.md describes it.
+import type { VerifierStatsWire } from '../agent/protocol.js';
+import type { BenchVariant, Capability, Level, ProbeFacts } from '../suites/capability.js';
+import type { TargetInfo } from '../targets/target.js';
+import type { Summary } from './stats.js';
+
+export const RESULTS_SCHEMA = 'kptrlab.results';
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export type RunStatus = 'running' | 'passed' | 'failed' | 'error' | 'interrupted';
+
+export interface CaseResult {
+  id: string;
+  source: string;
+  description: string;
+  level: Level;
+  expected: 'accept' | 'reject';
+  actual: 'accept' | 'reject' | 'error';
+  status: 'pass' | 'fail' | 'skip' | 'error';
+  reason?: string;
+  /** The log lines that decided the verdict. */
+  excerpt?: string;
+  stats: VerifierStatsWire | null;
+}
+
+export interface CellResult {
+  size: number;
+  variant: BenchVariant;
+  /** 'ns' on real hardware, 'icount-ns' under TCG instruction counting. */
+  unit: 'ns' | 'icount-ns';
+  lookupsPerSample: number;
+  /** Time per lookup including the loop (raw). */
+  perLookup: Summary;
+  /** Time per lookup minus the empty loop measured in the same round (the calibrated cost). */
+  perAccess: Summary | null;
+  /** Raw test_run durations per sample (per repeat), in order of rounds. */
+  durations: number[];
+}
+
+export interface RatioResult {
+  size: number;
+  numerator: BenchVariant;
+  denominator: BenchVariant;
+  n: number;
+  ratio: number;
+  ciLow: number;
+  ciHigh: number;
+}
+
+export interface IntegrityResult {
+  size: number;
+  ok: boolean;
+  expectedSum: number;
+  checkSum: number;
+  expectedNodes: number;
+  checkNodes: number;
+  misses: number;
+}
+
+export interface BenchResult {
+  sizes: number[];
+  samples: number;
+  lookups: number;
+  repeat: number;
+  seed: number;
+  rejected: Array<{ variant: BenchVariant; message: string }>;
+  cells: CellResult[];
+  calibration: Array<{ size: number; emptyPerLookup: Summary }>;
+  ratios: RatioResult[];
+  integrity: IntegrityResult[];
+  errors: Array<{ size?: number; message: string }>;
+}
+
+export interface TargetResult {
+  target: TargetInfo;
+  libbpf?: string;
+  capability?: Capability & { facts: ProbeFacts };
+  cases: CaseResult[];
+  compileErrors: Array<{ source: string; firstError: string }>;
+  bench?: BenchResult;
+  errors: Array<{ stage: string; message: string; code?: string }>;
+}
+
+export interface RunResults {
+  schema: typeof RESULTS_SCHEMA;
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  run: {
+    id: string;
+    configFile: string;
+    startedAt: string;
+    finishedAt?: string;
+    status: RunStatus;
+    host: { hostname: string; cpu: string; cores: number; memoryGiB: number };
+    kptrlabVersion: string;
+  };
+  targets: TargetResult[];
+}

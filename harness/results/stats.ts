@@ -1,0 +1,103 @@
+// Robust summaries for benchmark samples: median with a distribution-free 95 % CI, CV, paired ratios.
+
+export interface Summary {
+  n: number;
+  median: number;
+  /** 95 % confidence interval of the median (order statistics; needs n >= 6 to be tighter than min..max). */
+  ciLow: number;
+  ciHigh: number;
+  mean: number;
+  /** Coefficient of variation: stddev / mean. */
+  cv: number;
+  min: number;
+  max: number;
+}
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of an empty list');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Binomial(n, 1/2) CDF at k, computed in log space so large n stays exact enough. */
+function binomialHalfCdf(k: number, n: number): number {
+  let total = 0;
+  let logCoefficient = 0; // log C(n, 0)
+  for (let i = 0; i <= k; i++) {
+    if (i > 0) logCoefficient += Math.log(n - i + 1) - Math.log(i);
+    total += Math.exp(logCoefficient - n * Math.LN2);
+  }
+  return total;
+}
+
+/** Ranks (0-based, inclusive) of the order statistics bounding a >= 95 % CI for the median. */
+export function medianCiRanks(n: number): { low: number; high: number } {
+  // Largest k with P(B <= k - 1) <= 2.5 %: the interval [x(k), x(n-k+1)] (1-based) covers >= 95 %.
+  let k = 0;
+  while (k + 1 <= n && binomialHalfCdf(k, n) <= 0.025) k++;
+  const low = Math.max(0, k - 1);
+  return { low, high: Math.min(n - 1, n - 1 - low) };
+}
+
+/** Median, 95 % CI of the median, mean, CV, min and max of a sample list. */
+export function summarize(values: readonly number[]): Summary {
+  if (values.length === 0) throw new RangeError('summarize needs at least one sample');
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const mean = sorted.reduce((sum, value) => sum + value, 0) / n;
+  const variance = n > 1 ? sorted.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1) : 0;
+  const { low, high } = medianCiRanks(n);
+  return {
+    n,
+    median: median(sorted),
+    ciLow: sorted[low]!,
+    ciHigh: sorted[high]!,
+    mean,
+    cv: mean === 0 ? 0 : Math.sqrt(variance) / Math.abs(mean),
+    min: sorted[0]!,
+    max: sorted[n - 1]!,
+  };
+}
+
+/** Deterministic PRNG (mulberry32) so key choices and resampling repeat across runs. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface RatioSummary {
+  n: number;
+  /** median(numerator) / median(denominator). */
+  ratio: number;
+  ciLow: number;
+  ciHigh: number;
+}
+
+/** Ratio of medians with a 95 % percentile-bootstrap CI over paired rounds (same round = same conditions). */
+export function pairedRatio(numerator: readonly number[], denominator: readonly number[], resamples = 2000, seed = 1): RatioSummary {
+  const n = Math.min(numerator.length, denominator.length);
+  if (n === 0) throw new RangeError('pairedRatio needs samples on both sides');
+  const ratio = median(numerator.slice(0, n)) / median(denominator.slice(0, n));
+  const random = seededRandom(seed);
+  const estimates: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const top: number[] = [];
+    const bottom: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const pick = Math.floor(random() * n);
+      top.push(numerator[pick]!);
+      bottom.push(denominator[pick]!);
+    }
+    estimates.push(median(top) / median(bottom));
+  }
+  estimates.sort((a, b) => a - b);
+  return { n, ratio, ciLow: estimates[Math.floor(0.025 * resamples)]!, ciHigh: estimates[Math.ceil(0.975 * resamples) - 1]! };
+}

@@ -1,0 +1,172 @@
+// One SSH connection to a guest (ssh2): exec with a timeout and line streaming, sftp upload/download.
+import ssh2, { type ClientChannel, type SFTPWrapper } from 'ssh2';
+import { KptrlabError } from '../util/errors.js';
+import type { HostKeyPin } from './host-key.js';
+import { remoteCommand } from './quote.js';
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  username: string;
+  privateKey: string;
+  pin: HostKeyPin;
+  /** Handshake timeout. */
+  timeoutMs: number;
+}
+
+export interface ExecOptions {
+  timeoutMs: number;
+  stdin?: string;
+  onStdoutLine?: (line: string) => void;
+  onStderrLine?: (line: string) => void;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | undefined;
+  stdout: string;
+  stderr: string;
+}
+
+/** Maps an ssh2 connection error to a coded error naming the stage. */
+export function connectError(error: Error & { level?: string; code?: string }, options: ConnectOptions): KptrlabError {
+  const where = `127.0.0.1:${options.port}`;
+  if (options.pin.mismatch) {
+    return new KptrlabError('SSH_HOST_KEY', `SSH host key of ${where} changed during the boot: pinned ${options.pin.mismatch.expected}, got ${options.pin.mismatch.got}`, {
+      hint: 'Another process may be answering on this port; stop it and rerun.',
+      cause: error,
+    });
+  }
+  if (error.level === 'client-authentication') {
+    return new KptrlabError('SSH_AUTH', `SSH auth failed for ${options.username}@${where}`, { hint: 'The guest did not accept the per-run key: check its /root/.ssh/authorized_keys and dropbear output on the console.', cause: error });
+  }
+  // QEMU's user network accepts the TCP connection even when nothing listens in the guest, then drops it.
+  const dropped = /before handshake|ECONNRESET|ECONNREFUSED|Timed out/i.test(error.message);
+  if (dropped || error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.level === 'client-timeout') {
+    return new KptrlabError('SSH_REFUSED', `SSH refused at ${where}: ${error.message}`, { hint: 'The guest SSH server is not up yet, or QEMU is not forwarding the port.', cause: error });
+  }
+  return new KptrlabError('SSH_REFUSED', `SSH connect to ${where} failed: ${error.message}`, { cause: error });
+}
+
+/** Opens one connection; the host key is checked against (or pinned into) options.pin. */
+export function connectSsh(options: ConnectOptions): Promise<SshSession> {
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    let settled = false;
+    client.once('ready', () => {
+      settled = true;
+      resolve(new SshSession(client));
+    });
+    // ssh2 may emit several errors for one failed attempt; only the first one counts.
+    client.on('error', (error) => {
+      if (settled) return;
+      settled = true;
+      client.end();
+      reject(connectError(error, options));
+    });
+    client.connect({
+      host: options.host,
+      port: options.port,
+      username: options.username,
+      privateKey: options.privateKey,
+      readyTimeout: options.timeoutMs,
+      hostVerifier: (key: Buffer) => options.pin.verify(key),
+    });
+  });
+}
+
+export class SshSession {
+  private closed = false;
+
+  constructor(private readonly client: ssh2.Client) {
+    // A dropped connection after use must not become an unhandled 'error'.
+    client.on('error', () => undefined);
+    client.on('close', () => (this.closed = true));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Runs argv in the guest; throws SSH_COMMAND_TIMEOUT naming the command when it exceeds timeoutMs. */
+  exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    const command = remoteCommand(argv);
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (error, stream) => {
+        if (error) return reject(new KptrlabError('SSH_EXEC', `could not start \`${command}\` in the guest: ${error.message}`, { cause: error }));
+        const out = collect(stream, options.onStdoutLine);
+        const err = collect(stream.stderr, options.onStderrLine);
+        const timer = setTimeout(() => {
+          stream.close();
+          reject(new KptrlabError('SSH_COMMAND_TIMEOUT', `command timed out after ${options.timeoutMs} ms in the guest: ${command}`, { hint: 'Raise execTimeoutMs, or look at the console log for a hung kernel.' }));
+        }, options.timeoutMs);
+        let exit: { code: number | null; signal: string | undefined } = { code: null, signal: undefined };
+        stream.on('exit', (code: number | null, signal?: string) => {
+          exit = { code, signal };
+        });
+        stream.on('close', () => {
+          clearTimeout(timer);
+          resolve({ exitCode: exit.code, signal: exit.signal, stdout: out.text(), stderr: err.text() });
+        });
+        if (options.stdin !== undefined) stream.end(options.stdin);
+        else stream.end();
+      });
+    });
+  }
+
+  /** Copies a local file to the guest over sftp. */
+  async upload(local: string, remote: string): Promise<void> {
+    const sftp = await this.sftp();
+    try {
+      await new Promise<void>((resolve, reject) => sftp.fastPut(local, remote, (error) => (error ? reject(sftpError('upload', remote, error)) : resolve())));
+    } finally {
+      sftp.end();
+    }
+  }
+
+  /** Copies a guest file to this machine over sftp. */
+  async download(remote: string, local: string): Promise<void> {
+    const sftp = await this.sftp();
+    try {
+      await new Promise<void>((resolve, reject) => sftp.fastGet(remote, local, (error) => (error ? reject(sftpError('download', remote, error)) : resolve())));
+    } finally {
+      sftp.end();
+    }
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.closed = true;
+    this.client.end();
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    return new Promise((resolve, reject) =>
+      this.client.sftp((error, sftp) =>
+        error ? reject(new KptrlabError('SSH_SFTP', `sftp unavailable in the guest: ${error.message}`, { hint: 'The guest needs /usr/lib/sftp-server (apt-get install openssh-sftp-server on the host).', cause: error })) : resolve(sftp),
+      ),
+    );
+  }
+}
+
+function sftpError(what: string, remote: string, error: Error): KptrlabError {
+  return new KptrlabError('SSH_SFTP', `sftp ${what} of ${remote} failed: ${error.message}`, { cause: error });
+}
+
+function collect(stream: ClientChannel | ClientChannel['stderr'], onLine: ((line: string) => void) | undefined): { text: () => string } {
+  const chunks: Buffer[] = [];
+  let pending = '';
+  stream.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    if (!onLine) return;
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+  stream.on('end', () => {
+    if (onLine && pending) onLine(pending);
+    pending = '';
+  });
+  return { text: () => Buffer.concat(chunks).toString() };
+}

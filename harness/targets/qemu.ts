@@ -1,0 +1,157 @@
+// A QEMU guest as a target: boots on preflight, runs the agent over SSH on the host's root (9p), scans the console for splats.
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
+import { kvmDeviceExists } from '../qemu/accel.js';
+import type { VmEventListener } from '../qemu/events.js';
+import type { VmArch } from '../qemu/machine.js';
+import { Vm } from '../qemu/vm.js';
+import { scanSplats, type Splat } from '../results/splat.js';
+import { KptrlabError } from '../util/errors.js';
+import { hashParts } from '../util/hash.js';
+import { cacheRoot, projectPath, projectRoot } from '../util/paths.js';
+import { AGENT_ENTRY } from './agent-process.js';
+import type { Target, TargetInfo } from './target.js';
+
+export interface QemuTargetOptions {
+  name: string;
+  arch: VmArch;
+  kernel: {
+    image: string;
+    /** vmlinux or raw BTF for compiling BPF; omitted: the guest's /sys/kernel/btf/vmlinux is copied out at preflight. */
+    btfPath?: string;
+    release?: string;
+  };
+  initrd?: string;
+  cpus: number;
+  memoryMiB: number;
+  accel: 'auto' | 'kvm' | 'tcg';
+  icount: boolean;
+  bootTimeoutMs: number;
+  execTimeoutMs: number;
+  /** Guest init script (default vm-images/<arch>/init.sh). */
+  init?: string;
+  onEvent?: VmEventListener;
+}
+
+export class QemuTarget implements Target {
+  readonly info: TargetInfo;
+  private vm: Vm | undefined;
+  private fetchedBtf: string | undefined;
+  private found: Splat[] = [];
+  private scannedUpTo = 0;
+
+  constructor(private readonly options: QemuTargetOptions) {
+    const accelerator = options.accel === 'auto' ? (kvmDeviceExists() ? 'kvm' : 'tcg') : options.accel;
+    this.info = {
+      name: options.name,
+      kind: 'qemu',
+      accelerator,
+      timeUnit: accelerator === 'tcg' && options.icount ? 'icount-ns' : 'ns',
+      kernelRelease: options.kernel.release ?? 'unknown',
+      arch: options.arch === 'arm64' ? 'arm64' : 'x64',
+    };
+  }
+
+  get btfPath(): string {
+    const path = this.options.kernel.btfPath ?? this.fetchedBtf;
+    if (!path) throw new KptrlabError('BTF_NOT_READY', `${this.options.name}: the guest BTF is copied out at preflight, which has not run`, { hint: 'Call preflight() before compiling, or set kernel.btfPath.' });
+    return path;
+  }
+
+  /** The running VM (after preflight). */
+  get machine(): Vm | undefined {
+    return this.vm;
+  }
+
+  /** Boots the guest, waits for SSH, records the accelerator and kernel release, fetches BTF if needed. */
+  async preflight(): Promise<void> {
+    if (this.vm) return;
+    const { options } = this;
+    this.vm = await Vm.boot({
+      name: options.name, arch: options.arch, kernel: options.kernel.image, initrd: options.initrd,
+      init: options.init ?? projectPath('vm-images', options.arch, 'init.sh'), cpus: options.cpus, memoryMiB: options.memoryMiB,
+      accel: options.accel, icount: options.icount, bootTimeoutMs: options.bootTimeoutMs,
+      // The agent reads the cache and the project at the host's paths, under the guest's tmpfs mounts too.
+      keep: [cacheRoot(), projectRoot, dirname(process.execPath)], onEvent: options.onEvent,
+    });
+    this.info.accelerator = this.vm.accel;
+    this.info.timeUnit = this.vm.accel === 'tcg' && options.icount ? 'icount-ns' : 'ns';
+    const uname = await this.vm.exec(['uname', '-r'], { timeoutMs: options.execTimeoutMs });
+    this.info.kernelRelease = uname.stdout.trim();
+    if (!options.kernel.btfPath) this.fetchedBtf = await this.copyGuestBtf();
+  }
+
+  /** Runs `node dist/harness/agent/main.js -` in the guest with the request on stdin; NDJSON lines become events. */
+  async runAgent(request: AgentRequest, onEvent: (event: AgentEvent) => void): Promise<void> {
+    const vm = this.requireVm();
+    let done = false;
+    let result;
+    try {
+      result = await vm.exec(['env', `KPTRLAB_CACHE=${cacheRoot()}`, process.execPath, AGENT_ENTRY, '-'], {
+        timeoutMs: this.options.execTimeoutMs,
+        stdin: JSON.stringify(request),
+        onStdoutLine: (line) => {
+          if (!line.startsWith('{')) return;
+          const event = JSON.parse(line) as AgentEvent;
+          if (event.type === 'done') done = true;
+          onEvent(event);
+        },
+      });
+    } finally {
+      this.scanConsole();
+    }
+    if (!done) {
+      const tail = result.stderr.trim().split('\n').slice(-8).join('\n');
+      const splats = this.found.map((splat) => splat.line).slice(-3).join('\n');
+      throw new KptrlabError('AGENT_CRASHED', `agent ${request.op} in ${this.options.name} ended without finishing (exit ${result.exitCode ?? result.signal})${tail ? `:\n${tail}` : ''}${splats ? `\nkernel splats:\n${splats}` : ''}`, {
+        hint: 'Results received so far are kept; the stderr tail and the console splats above say where it stopped.',
+      });
+    }
+  }
+
+  /** Kernel splats found on the guest console so far. */
+  splats(): Splat[] {
+    this.scanConsole();
+    return [...this.found];
+  }
+
+  /** Powers the guest off (kills it if it does not stop), removes its files; safe to call twice. */
+  async teardown(): Promise<void> {
+    const vm = this.vm;
+    if (!vm) return;
+    await vm.poweroff();
+    this.scanConsole();
+  }
+
+  private scanConsole(): void {
+    if (!this.vm) return;
+    const text = this.vm.consoleText();
+    // Whole lines only: a splat being printed right now is picked up on the next scan.
+    const end = text.lastIndexOf('\n') + 1;
+    if (end <= this.scannedUpTo) return;
+    const fresh = scanSplats(text.slice(this.scannedUpTo, end));
+    this.scannedUpTo = end;
+    for (const splat of fresh) {
+      this.found.push(splat);
+      this.options.onEvent?.({ type: 'vm-splat', name: this.options.name, kind: splat.kind, line: splat.line });
+    }
+  }
+
+  private requireVm(): Vm {
+    if (!this.vm) throw new KptrlabError('VM_NOT_BOOTED', `${this.options.name}: runAgent before preflight`, { hint: 'Call preflight() first.' });
+    return this.vm;
+  }
+
+  // Cached by kernel image + release: the same kernel always has the same BTF.
+  private async copyGuestBtf(): Promise<string> {
+    const key = hashParts([this.options.kernel.image, this.info.kernelRelease]).slice(0, 16);
+    const path = join(cacheRoot(), 'guest-btf', `${this.info.kernelRelease}-${key}`, 'vmlinux');
+    if (existsSync(path)) return path;
+    mkdirSync(dirname(path), { recursive: true });
+    const partial = `${path}.${process.pid}.tmp`;
+    await (await this.requireVm().ssh()).download('/sys/kernel/btf/vmlinux', partial);
+    renameSync(partial, path);
+    return path;
+  }
+}
