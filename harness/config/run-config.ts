@@ -1,13 +1,35 @@
 // Run config: typed objects with documented defaults (step 1), then rules across fields (step 2).
 import { BENCH_VARIANTS, type BenchVariant } from '../suites/capability.js';
+import { parseKernelsSection, type KernelsConfig } from '../kernel/kernel-config.js';
+import type { KernelArch } from '../kernel/toolchain.js';
 import { Cursor } from './cursor.js';
 
 export const CONFIG_SCHEMA_VERSION = 1;
 
-export interface TargetConfig {
+export interface LocalTargetConfig {
   name: string;
   kind: 'local';
+  /** Run the benchmark on this target (default true). */
+  bench: boolean;
 }
+
+export interface QemuTargetConfig {
+  name: string;
+  kind: 'qemu';
+  arch: KernelArch;
+  /** A variant of the config's kernels: section (built or reused), or a Debian kernel package. */
+  kernel: { variant: string } | { debianPackage: string };
+  cpus: number;
+  memoryMiB: number;
+  accel: 'auto' | 'kvm' | 'tcg';
+  /** Under TCG, count instructions (-icount shift=0): repeatable cost figures in icount-ns. */
+  icount: boolean;
+  bootTimeoutSec: number;
+  execTimeoutSec: number;
+  bench: boolean;
+}
+
+export type TargetConfig = LocalTargetConfig | QemuTargetConfig;
 
 export interface VerifyConfig {
   enabled: boolean;
@@ -41,6 +63,8 @@ export interface OutputConfig {
 
 export interface RunConfig {
   file: string;
+  /** The kernels: section (variants to build), when the config has one. */
+  kernels?: KernelsConfig;
   schemaVersion: number;
   name: string;
   targets: TargetConfig[];
@@ -69,7 +93,8 @@ export const DEFAULTS = {
 
 export const MIN_SAMPLES = 10;
 export const MAX_TREE_SIZE = 1 << 20;
-const TOP_KEYS = ['schemaVersion', 'name', 'targets', 'probes', 'verify', 'bench', 'output'] as const;
+const TOP_KEYS = ['schemaVersion', 'name', 'kernels', 'targets', 'probes', 'verify', 'bench', 'output'] as const;
+const QEMU_DEFAULTS = { cpus: 2, memoryMiB: 2048, accel: 'auto', icount: true, bootTimeoutSec: 180, execTimeoutSec: 1800 } as const;
 
 /** Parses and validates YAML text; every error names file, line, key, expected, given and fix. */
 export function parseRunConfig(file: string, text: string): RunConfig {
@@ -80,6 +105,7 @@ export function parseRunConfig(file: string, text: string): RunConfig {
   if (schemaVersion !== CONFIG_SCHEMA_VERSION) root.at('schemaVersion').fail(`${CONFIG_SCHEMA_VERSION}`, 'This kptrlab reads config schema version 1.');
   const config: RunConfig = {
     file,
+    kernels: root.at('kernels').isMissing() ? undefined : parseKernelsSection(file, text),
     schemaVersion,
     name: root.at('name').string(),
     targets: parseTargets(root.at('targets')),
@@ -93,12 +119,38 @@ export function parseRunConfig(file: string, text: string): RunConfig {
 }
 
 function parseTargets(cursor: Cursor): TargetConfig[] {
-  if (cursor.isMissing()) return [{ name: 'local', kind: 'local' }];
+  if (cursor.isMissing()) return [{ name: 'local', kind: 'local', bench: true }];
   return cursor.list().map((item) => {
-    item.keys(['name', 'kind']);
-    const kind = item.at('kind').oneOf(['local'] as const, 'local');
-    return { name: item.at('name').string({ default: kind }), kind };
+    const kind = item.at('kind').oneOf(['local', 'qemu'] as const, 'local');
+    if (kind === 'local') {
+      item.keys(['name', 'kind', 'bench']);
+      return { name: item.at('name').string({ default: kind }), kind, bench: item.at('bench').boolean({ default: true }) };
+    }
+    return parseQemuTarget(item);
   });
+}
+
+function parseQemuTarget(item: Cursor): QemuTargetConfig {
+  item.keys(['name', 'kind', 'arch', 'kernel', 'cpus', 'memoryMiB', 'accel', 'icount', 'bootTimeoutSec', 'execTimeoutSec', 'bench']);
+  const kernel = item.at('kernel');
+  if (kernel.isMissing()) kernel.fail('a kernel: {variant: <name>} or {debianPackage: <package>}', 'Add e.g. "kernel: {variant: patched}".');
+  kernel.keys(['variant', 'debianPackage']);
+  const variant = kernel.at('variant').optionalString();
+  const debianPackage = kernel.at('debianPackage').optionalString();
+  if ((variant === undefined) === (debianPackage === undefined)) kernel.fail('exactly one of variant or debianPackage', 'Use "variant: patched" (built from kernels:) or "debianPackage: linux-image-amd64".');
+  return {
+    name: item.at('name').string(),
+    kind: 'qemu',
+    arch: item.at('arch').oneOf(['x86_64', 'arm64'] as const, 'x86_64'),
+    kernel: variant !== undefined ? { variant } : { debianPackage: debianPackage! },
+    cpus: item.at('cpus').number({ default: QEMU_DEFAULTS.cpus, integer: true, min: 1, max: 64 }),
+    memoryMiB: item.at('memoryMiB').number({ default: QEMU_DEFAULTS.memoryMiB, integer: true, min: 256, max: 65536 }),
+    accel: item.at('accel').oneOf(['auto', 'kvm', 'tcg'] as const, QEMU_DEFAULTS.accel),
+    icount: item.at('icount').boolean({ default: QEMU_DEFAULTS.icount }),
+    bootTimeoutSec: item.at('bootTimeoutSec').number({ default: QEMU_DEFAULTS.bootTimeoutSec, integer: true, min: 5 }),
+    execTimeoutSec: item.at('execTimeoutSec').number({ default: QEMU_DEFAULTS.execTimeoutSec, integer: true, min: 5 }),
+    bench: item.at('bench').boolean({ default: true }),
+  };
 }
 
 function parseVerify(cursor: Cursor): VerifyConfig {
@@ -147,4 +199,12 @@ function checkAcrossFields(root: Cursor, config: RunConfig): void {
     bench.at('variants').fail('at least one variant besides the empty calibration loop', 'Add e.g. "variants: [stock, walk]".');
   }
   if (!config.verify.enabled && !config.bench.enabled) root.fail('verify or bench enabled', 'Set verify.enabled or bench.enabled to true.');
+  config.targets.forEach((target, index) => {
+    if (target.kind !== 'qemu' || !('variant' in target.kernel)) return;
+    const at = root.at('targets').list()[index]!.at('kernel').at('variant');
+    const kernels = config.kernels;
+    if (!kernels) return at.fail('a variant of the kernels: section', 'Add a kernels: section (see config/ab.yaml) or use debianPackage.');
+    const names = kernels.variants.map((variant) => variant.name);
+    if (!names.includes(target.kernel.variant)) at.fail(`one of the kernel variants ${names.join(', ')}`, `Use one of: ${names.join(', ')}.`);
+  });
 }

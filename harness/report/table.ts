@@ -21,6 +21,9 @@ export class TableReporter implements Reporter {
       case 'target-start':
         this.line(`\ntarget ${event.target.name}: ${event.target.kind}, ${event.target.arch}, kernel ${event.target.kernelRelease}, ${event.target.accelerator}`);
         break;
+      case 'target-ready':
+        if (event.target.kind !== 'local') this.line(`  ready: kernel ${event.target.kernelRelease}, ${event.target.arch}, ${event.target.accelerator}${event.target.timeUnit === 'icount-ns' ? ' with instruction counting (icount-ns)' : ''}`);
+        break;
       case 'stage':
         if (!this.context.live) this.line(`  [${event.target}] ${event.stage}`);
         break;

@@ -7,6 +7,7 @@ export type RunEvent =
   | { type: 'run-start'; configFile: string; resultsPath: string; targets: string[] }
   | { type: 'stage'; target: string; stage: string }
   | { type: 'target-start'; target: TargetInfo; libbpf?: string }
+  | { type: 'target-ready'; target: TargetInfo }
   | { type: 'capability'; target: string; capability: Capability }
   | { type: 'compile-error'; target: string; source: string; firstError: string }
   | { type: 'case'; target: string; result: CaseResult }

@@ -5,11 +5,11 @@ import { join, resolve } from 'node:path';
 import type { RunConfig } from '../config/run-config.js';
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type RunResults } from '../results/model.js';
 import { ResultsStore } from '../results/store.js';
-import { LocalTarget } from '../targets/local.js';
-import type { Target } from '../targets/target.js';
+import type { Target, TargetInfo } from '../targets/target.js';
 import { describeError, ExitCode, KptrlabError, type ExitCodeValue } from '../util/errors.js';
 import { addExitHook, isInterrupted } from '../util/lifecycle.js';
 import { projectPath } from '../util/paths.js';
+import { prepareTarget } from './targets.js';
 import { EventBus } from './events.js';
 import { describeHost } from './host.js';
 import { runOutcome } from './outcome.js';
@@ -30,8 +30,16 @@ function kptrlabVersion(): string {
   return (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }).version;
 }
 
-function makeTarget(config: RunConfig['targets'][number]): Target {
-  return new LocalTarget(config.name);
+// A target that failed before its first result still gets an entry, so the failure is in the file.
+function recordTargetError(store: ResultsStore, name: string, kind: TargetInfo['kind'], error: { stage: string; message: string; code?: string }): void {
+  store.update((current) => {
+    let entry = current.targets.find((target) => target.target.name === name);
+    if (!entry) {
+      entry = { target: { name, kind, accelerator: kind === 'local' ? 'native' : 'tcg', timeUnit: 'ns', kernelRelease: 'unknown', arch: 'unknown' }, cases: [], compileErrors: [], errors: [] };
+      current.targets.push(entry);
+    }
+    entry.errors.push(error);
+  });
 }
 
 /** Executes the run and returns its exit code (0 pass, 1 failures, 69 infrastructure). */
@@ -60,10 +68,11 @@ export async function executeRun(config: RunConfig, bus: EventBus, options: RunO
   let configProblem = false;
   for (const targetConfig of config.targets) {
     if (isInterrupted()) break;
-    const target = makeTarget(targetConfig);
-    bus.emit({ type: 'target-start', target: target.info });
+    let target: Target | undefined;
     try {
-      await runOnTarget(config, target, store, bus);
+      target = await prepareTarget(config, targetConfig, bus);
+      bus.emit({ type: 'target-start', target: target.info });
+      await runOnTarget(config, target, targetConfig.bench, store, bus);
     } catch (error) {
       if (isInterrupted()) break;
       // A path or setting the user must fix is a usage error (2), anything else infrastructure (69).
@@ -72,10 +81,10 @@ export async function executeRun(config: RunConfig, bus: EventBus, options: RunO
       const code = error instanceof KptrlabError ? error.code : 'INTERNAL';
       const message = error instanceof KptrlabError ? error.message : describeError(error);
       const hint = error instanceof KptrlabError ? error.hint : undefined;
-      store.update((current) => current.targets.find((entry) => entry.target.name === target.info.name)?.errors.push({ stage: 'target', message, code }));
-      bus.emit({ type: 'error', target: target.info.name, stage: 'target', message, code, hint });
+      recordTargetError(store, targetConfig.name, targetConfig.kind, { stage: 'target', message, code });
+      bus.emit({ type: 'error', target: targetConfig.name, stage: 'target', message, code, hint });
     } finally {
-      await target.teardown();
+      await target?.teardown();
     }
   }
   const outcome = isInterrupted()

@@ -14,7 +14,7 @@ import { projectRoot } from '../util/paths.js';
 import type { EventBus } from './events.js';
 
 /** Runs the configured suites on one target, persisting every result as it arrives. */
-export async function runOnTarget(config: RunConfig, target: Target, store: ResultsStore, bus: EventBus): Promise<void> {
+export async function runOnTarget(config: RunConfig, target: Target, benchHere: boolean, store: ResultsStore, bus: EventBus): Promise<void> {
   const name = target.info.name;
   const entry: TargetResult = { target: target.info, cases: [], compileErrors: [], errors: [] };
   store.update((results) => results.targets.push(entry));
@@ -24,12 +24,16 @@ export async function runOnTarget(config: RunConfig, target: Target, store: Resu
 
   stage('preflight');
   await target.preflight();
+  // Booting told us the kernel release and the accelerator actually used.
+  store.update(() => (entry.target = { ...target.info }));
+  bus.emit({ type: 'target-ready', target: target.info });
   stage('compile');
   const header = await vmlinuxHeader(target.btfPath);
   const arch = target.info.arch === 'arm64' ? 'arm64' : 'x86';
   const probes = await compileSet(bpfSources(fromRoot(config.probes)), header, arch);
   const cases = config.verify.enabled ? await compileSet(bpfSources(fromRoot(config.verify.cases)), header, arch) : { objects: [], errors: [] };
-  const bench = config.bench.enabled ? await compileSet([fromRoot(config.bench.program)], header, arch) : { objects: [], errors: [] };
+  const benchEnabled = config.bench.enabled && benchHere;
+  const bench = benchEnabled ? await compileSet([fromRoot(config.bench.program)], header, arch) : { objects: [], errors: [] };
   for (const error of [...probes.errors, ...cases.errors, ...bench.errors]) {
     store.update(() => entry.compileErrors.push(error));
     bus.emit({ type: 'compile-error', target: name, source: error.source, firstError: error.firstError });
@@ -66,7 +70,7 @@ export async function runOnTarget(config: RunConfig, target: Target, store: Resu
   }
 
   const benchObject = bench.objects[0];
-  if (config.bench.enabled && benchObject) {
+  if (benchEnabled && benchObject) {
     stage('bench');
     const { sizes, samples, lookups, repeat, seed } = config.bench;
     const result = { sizes, samples, lookups, repeat, seed, rejected: [], cells: [], calibration: [], ratios: [], integrity: [], errors: [] };

@@ -140,7 +140,19 @@ export class SshSession {
     this.client.end();
   }
 
-  private sftp(): Promise<SFTPWrapper> {
+  // Dropbear occasionally refuses the subsystem right after another channel closed: retry a few times.
+  private async sftp(attempts = 4): Promise<SFTPWrapper> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.openSftp();
+      } catch (error) {
+        if (attempt >= attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+      }
+    }
+  }
+
+  private openSftp(): Promise<SFTPWrapper> {
     return new Promise((resolve, reject) =>
       this.client.sftp((error, sftp) =>
         error ? reject(new KptrlabError('SSH_SFTP', `sftp unavailable in the guest: ${error.message}`, { hint: 'The guest needs /usr/lib/sftp-server (apt-get install openssh-sftp-server on the host).', cause: error })) : resolve(sftp),

@@ -3,6 +3,7 @@ import { arch, release } from 'node:os';
 import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
 import { LOCAL_BTF } from '../bpf/vmlinux-header.js';
 import { KptrlabError } from '../util/errors.js';
+import { kernelArchName } from './target.js';
 import { runLocalAgent } from './agent-process.js';
 import { bpfPermissionProblem } from './bpf-permission.js';
 import type { Target, TargetInfo } from './target.js';
@@ -12,7 +13,7 @@ export class LocalTarget implements Target {
   readonly btfPath = LOCAL_BTF;
 
   constructor(name = 'local', private readonly agentTimeoutMs = 30 * 60_000) {
-    this.info = { name, kind: 'local', accelerator: 'native', timeUnit: 'ns', kernelRelease: release(), arch: arch() };
+    this.info = { name, kind: 'local', accelerator: 'native', timeUnit: 'ns', kernelRelease: release(), arch: kernelArchName(arch()) };
   }
 
   async preflight(): Promise<void> {

@@ -49,7 +49,7 @@ export class QemuTarget implements Target {
       accelerator,
       timeUnit: accelerator === 'tcg' && options.icount ? 'icount-ns' : 'ns',
       kernelRelease: options.kernel.release ?? 'unknown',
-      arch: options.arch === 'arm64' ? 'arm64' : 'x64',
+      arch: options.arch,
     };
   }
 

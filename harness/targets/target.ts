@@ -26,3 +26,8 @@ export interface Target {
   /** Releases everything the target holds; safe to call twice. */
   teardown(): Promise<void>;
 }
+
+/** Node's arch names ('x64') as the kernel spells them ('x86_64'), so local and VM targets match. */
+export function kernelArchName(nodeArch: string): string {
+  return nodeArch === 'x64' ? 'x86_64' : nodeArch;
+}

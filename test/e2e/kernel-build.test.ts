@@ -17,6 +17,8 @@ import { projectPath } from '../../harness/util/paths.js';
 if (process.env.KPTRLAB_E2E !== '1') {
   t.plan(0, 'set KPTRLAB_E2E=1 to build kernels (about 20 minutes on 2 cores when the cache is cold)');
 } else {
+  // Cold builds take tens of minutes; tap's default per-file timeout would kill them half-way.
+  t.setTimeout(4 * 3_600_000);
   const config = loadKernelsConfig(projectPath('config/ab.yaml'));
   const silent = () => {};
 

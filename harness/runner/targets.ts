@@ -1,0 +1,55 @@
+// Turns a target config into a ready-to-boot Target: builds or reuses its kernel first.
+import type { RunConfig, TargetConfig } from '../config/run-config.js';
+import { buildKernel } from '../kernel/build.js';
+import type { KernelEvent } from '../kernel/events.js';
+import { variantRequest } from '../kernel/kernel-config.js';
+import { debianBootableKernel } from '../qemu/distro-boot.js';
+import { LocalTarget } from '../targets/local.js';
+import { QemuTarget } from '../targets/qemu.js';
+import type { Target } from '../targets/target.js';
+import { ExitCode, KptrlabError } from '../util/errors.js';
+import type { EventBus } from './events.js';
+
+/** The Target for one config entry; kernels are built (or taken from the cache) here, before any boot. */
+export async function prepareTarget(config: RunConfig, target: TargetConfig, bus: EventBus): Promise<Target> {
+  if (target.kind === 'local') return new LocalTarget(target.name);
+  const stage = (text: string) => bus.emit({ type: 'stage', target: target.name, stage: text });
+  let kernel: { image: string; btfPath?: string; release?: string };
+  let initrd: string | undefined;
+  if ('variant' in target.kernel) {
+    if (!config.kernels) throw new KptrlabError('CONFIG_INVALID', `${target.name}: kernel variant without a kernels: section`, { exitCode: ExitCode.usage });
+    stage(`kernel ${target.kernel.variant} ${target.arch}: build or reuse`);
+    const built = await buildKernel(variantRequest(config.kernels, target.kernel.variant, target.arch), (event) => forwardKernelEvent(event, stage));
+    kernel = { image: built.image, btfPath: built.vmlinux };
+  } else {
+    stage(`kernel ${target.kernel.debianPackage}: download and initramfs`);
+    const distro = await debianBootableKernel(target.kernel.debianPackage);
+    kernel = { image: distro.image, release: distro.release };
+    initrd = distro.initrd;
+  }
+  return new QemuTarget({
+    name: target.name,
+    arch: target.arch,
+    kernel,
+    initrd,
+    cpus: target.cpus,
+    memoryMiB: target.memoryMiB,
+    accel: target.accel,
+    icount: target.icount,
+    bootTimeoutMs: target.bootTimeoutSec * 1000,
+    execTimeoutMs: target.execTimeoutSec * 1000,
+    onEvent: (event) => {
+      if (event.type === 'vm-accel') stage(`accelerator ${event.accel}: ${event.reason}`);
+      if (event.type === 'vm-ready') stage(`booted in ${(event.bootMs / 1000).toFixed(1)} s`);
+      if (event.type === 'vm-stale') stage(`stale VM pid ${event.pid} from an earlier run ${event.killed ? 'killed' : 'found'}`);
+    },
+  });
+}
+
+// Only stage changes and the outcome reach the run's log; per-file progress stays with `kptrlab kernel`.
+function forwardKernelEvent(event: KernelEvent, stage: (text: string) => void): void {
+  if (event.kind === 'stage') stage(`kernel: ${event.message}`);
+  else if (event.kind === 'cache-hit') stage(`kernel: cache hit ${event.dir}`);
+  else if (event.kind === 'built') stage(`kernel: built in ${(event.durationMs / 1000).toFixed(0)} s`);
+  else if (event.kind === 'failed') stage(`kernel: build failed: ${event.firstError ?? event.message}${event.logPath ? ` (log ${event.logPath})` : ''}`);
+}
