@@ -1,6 +1,7 @@
 // Capability probe on the target: kfunc presence from the kernel's BTF, then small probe programs loaded one by one.
 import { BpfObject, kernelBtfHasFunc } from '../native/index.js';
 import { WALK_KFUNCS, type ProbeFacts } from '../suites/capability.js';
+import { logExcerpt } from '../suites/verdict.js';
 import { loadSingleProgram } from './single-load.js';
 
 /** Collects the raw facts; the orchestrator derives the level from them. */
@@ -14,13 +15,8 @@ export function probeKernel(objects: readonly string[]): ProbeFacts {
     listing.close();
     for (const name of names) {
       const result = loadSingleProgram(path, name, 5);
-      probes[name] = result.loaded ? { loaded: true } : { loaded: false, message: lastErrorLine(result.log) };
+      probes[name] = result.loaded ? { loaded: true } : { loaded: false, message: logExcerpt(result.log, 1) || 'rejected without a log' };
     }
   }
   return { kfuncs, probes };
-}
-
-function lastErrorLine(log: string): string {
-  const lines = log.split('\n').filter((line) => line.trim() && !/^(processed \d+|verification time|stack depth)/.test(line));
-  return lines.at(-1) ?? 'rejected without a log';
 }

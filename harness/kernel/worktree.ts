@@ -1,7 +1,7 @@
 // The build tree every variant of one (source, arch, config) shares: a copy of the pristine source whose
 // patch state is switched in place, so make rebuilds only what the series touched.
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { runChild } from '../util/child.js';
 import { applyOps, type HashedOp } from './series.js';
 import { unpackOnce } from './unpack.js';
@@ -75,15 +75,27 @@ export async function endCompile(tree: string): Promise<void> {
   await rm(join(tree, compilingMarker), { force: true });
 }
 
-/** After a killed make, deletes build outputs written since it started (they may be truncated); returns true if it did. */
+/** After a killed make, deletes the outputs it may have left half-written; returns true if it had to. */
 export async function repairInterruptedCompile(tree: string): Promise<boolean> {
   const marker = join(tree, compilingMarker);
   const present = await readFile(marker).then(() => true, () => false);
   if (!present) return false;
-  // Kbuild trusts an object newer than its source with an unchanged .cmd, so a half-written one must go.
-  const outputs = ['*.o', '*.a', '*.ko', 'vmlinux*', '.tmp_vmlinux*', 'bzImage', 'Image', '*.bin', '*.elf', '*.so'];
-  const names = outputs.flatMap((pattern, i) => (i === 0 ? ['-name', pattern] : ['-o', '-name', pattern]));
-  await runChild('find', [tree, '-newer', marker, '-type', 'f', '(', ...names, ')', '-delete'], { stage: 'repair interrupted build', timeoutMs: 10 * 60_000 });
+  const found = await runChild('find', [tree, '-newer', marker, '-type', 'f', '(', '-name', '*.o', '-o', '-name', '*.a', '-o', '-name', 'vmlinux*', '-o', '-name', '.tmp_vmlinux*', '-o', '-name', '*Image*', ')'], {
+    stage: 'repair interrupted build',
+    timeoutMs: 10 * 60_000,
+  });
+  for (const path of found.stdout.split('\n').filter(Boolean)) {
+    if (await completedByKbuild(path)) continue;
+    await rm(path, { force: true });
+  }
   await rm(marker, { force: true });
   return true;
+}
+
+// Kbuild writes .<name>.cmd only after the command succeeded: an object without a .cmd at least as new may be truncated.
+async function completedByKbuild(path: string): Promise<boolean> {
+  const name = basename(path);
+  if (!name.endsWith('.o') && !name.endsWith('.a')) return false;
+  const [output, cmd] = await Promise.all([stat(path), stat(join(dirname(path), `.${name}.cmd`)).catch(() => undefined)]);
+  return cmd !== undefined && cmd.mtimeMs >= output.mtimeMs;
 }

@@ -19,6 +19,17 @@ export async function runOnTarget(config: RunConfig, target: Target, benchHere: 
   const entry: TargetResult = { target: target.info, cases: [], compileErrors: [], errors: [] };
   store.update((results) => results.targets.push(entry));
   const stage = (label: string) => bus.emit({ type: 'stage', target: name, stage: label });
+  // A kernel splat fails the target with its excerpt even when every test passed.
+  let splatsSeen = 0;
+  const checkSplats = (during: string) => {
+    const found = target.splats?.() ?? [];
+    for (const splat of found.slice(splatsSeen)) {
+      const message = `kernel ${splat.kind} during ${during}:\n${splat.excerpt}`;
+      store.update(() => entry.errors.push({ stage: 'splat', message, code: 'KERNEL_SPLAT' }));
+      bus.emit({ type: 'error', target: name, stage: 'splat', message, code: 'KERNEL_SPLAT' });
+    }
+    splatsSeen = found.length;
+  };
   // Config paths are relative to the project root; absolute ones stay as they are.
   const fromRoot = (path: string) => resolve(projectRoot, path);
 
@@ -50,6 +61,7 @@ export async function runOnTarget(config: RunConfig, target: Target, benchHere: 
   const capability = deriveCapability(facts);
   store.update(() => (entry.capability = { ...capability, facts: facts! }));
   bus.emit({ type: 'capability', target: name, capability });
+  checkSplats('boot and probe');
 
   if (config.verify.enabled) {
     stage('verify');
@@ -69,6 +81,7 @@ export async function runOnTarget(config: RunConfig, target: Target, benchHere: 
     );
   }
 
+  if (config.verify.enabled) checkSplats('the verifier matrix');
   const benchObject = bench.objects[0];
   if (benchEnabled && benchObject) {
     stage('bench');
@@ -100,5 +113,6 @@ export async function runOnTarget(config: RunConfig, target: Target, benchHere: 
         bus.emit({ type: 'error', target: name, stage: size === undefined ? 'bench' : `bench size ${size}`, message });
       },
     });
+    checkSplats('the benchmark');
   }
 }

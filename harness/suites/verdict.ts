@@ -14,9 +14,12 @@ export interface CaseOutcome {
   excerpt?: string;
 }
 
-/** Last meaningful lines of a verifier log: the error line sits just before the stats. */
+// Trailer the verifier prints after the verdict (7.x adds one "subprog N (name) ..." line per subprogram).
+const STATS_LINE = /^(processed \d+ insns|verification time|stack depth|subprog \d+ \()/;
+
+/** Last meaningful lines of a verifier log: the error line sits just before the stats trailer. */
 export function logExcerpt(log: string, lines = 6): string {
-  const kept = log.split('\n').filter((line) => line.trim() && !/^(processed \d+ insns|verification time|stack depth)/.test(line));
+  const kept = log.split('\n').filter((line) => line.trim() && !STATS_LINE.test(line));
   return kept.slice(-lines).join('\n');
 }
 

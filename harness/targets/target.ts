@@ -1,5 +1,6 @@
 // One interface for every place the suites run: this machine, a QEMU guest, a real machine over SSH.
 import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
+import type { Splat } from '../results/splat.js';
 
 export type Accelerator = 'native' | 'kvm' | 'tcg';
 
@@ -23,6 +24,8 @@ export interface Target {
   preflight(): Promise<void>;
   /** Runs the agent with one request; each event is delivered as it arrives. */
   runAgent(request: AgentRequest, onEvent: (event: AgentEvent) => void): Promise<void>;
+  /** Kernel splats (panic, WARNING, KASAN, ...) seen on the target so far, where it can tell. */
+  splats?(): Splat[];
   /** Releases everything the target holds; safe to call twice. */
   teardown(): Promise<void>;
 }

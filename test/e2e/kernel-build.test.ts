@@ -127,8 +127,13 @@ if (process.env.KPTRLAB_E2E !== '1') {
     });
     // A power cut: node dies, then make and its compilers (their own process group) die too.
     process.kill(-child.pid!, 'SIGKILL');
+    // Only the tree whose lock the killed run held: other builds may be running in other trees.
     const treeDir = join(kernelsRoot(), '.trees');
-    for (const pid of (await Promise.all((await readdir(treeDir)).map((name) => processesInTree(join(treeDir, name))))).flat()) {
+    const locks = (await readdir(treeDir)).filter((name) => name.endsWith('.lock'));
+    const held = [];
+    for (const name of locks) if (Number.parseInt(await readFile(join(treeDir, name), 'utf8'), 10) === child.pid) held.push(name.slice(0, -'.lock'.length));
+    t.equal(held.length, 1, 'the killed run held exactly one tree lock');
+    for (const pid of (await Promise.all(held.map((name) => processesInTree(join(treeDir, name))))).flat()) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

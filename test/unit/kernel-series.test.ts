@@ -87,3 +87,25 @@ t.test('switchSeries moves a tree between variants and repairs a dirty state', a
   t.equal(await switchSeries(tree, join(dir, 'pristine'), []), 'switched');
   t.equal(await readFile(join(tree, 'src/file.c'), 'utf8'), original);
 });
+
+t.test('after a killed make, half-written outputs go and completed objects stay', async (t) => {
+  const { tree } = await fixture(t);
+  const { beginCompile, repairInterruptedCompile } = await import('../../harness/kernel/worktree.js');
+  const { utimes, access } = await import('node:fs/promises');
+  const at = (s: number) => new Date(Date.now() + s * 1000);
+  await writeFile(join(tree, 'old.o'), 'old');
+  await utimes(join(tree, 'old.o'), at(-100), at(-100));
+  await beginCompile(tree);
+  await utimes(join(tree, '.kptrlab-compiling'), at(-50), at(-50));
+  for (const [name, age] of [['done.o', -40], ['.done.o.cmd', -39], ['half.o', -30], ['.half.o.cmd', -200], ['nocmd.o', -20], ['vmlinux', -10]] as const) {
+    await writeFile(join(tree, name), name);
+    await utimes(join(tree, name), at(age), at(age));
+  }
+  t.equal(await repairInterruptedCompile(tree), true);
+  const exists = (name: string) => access(join(tree, name)).then(() => true, () => false);
+  t.same(
+    await Promise.all(['old.o', 'done.o', 'half.o', 'nocmd.o', 'vmlinux', '.kptrlab-compiling'].map(exists)),
+    [true, true, false, false, false, false],
+  );
+  t.equal(await repairInterruptedCompile(tree), false, 'nothing to repair once the mark is gone');
+});

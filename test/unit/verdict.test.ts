@@ -42,4 +42,6 @@ t.test('judging verdicts and messages per level', async (t) => {
 t.test('log excerpt drops the stats lines and keeps the deciding ones', async (t) => {
   const log = 'a\nb\nc\nR1 bad\nverification time 1 usec\nstack depth 8\nprocessed 1 insns (limit 1) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n';
   t.equal(logExcerpt(log, 2), 'c\nR1 bad');
+  const log73 = 'R1 type=rcu_ptr_ expected=map_value\nverification time 9 usec\nstack depth 16\nprocessed 9 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0\nsubprog 0 (bench_fast) main insns_self 1167 insns_total 1167 stack 16\nsubprog 1 (node_less) static insns_self 0 insns_total 0 stack 0\n';
+  t.equal(logExcerpt(log73, 1), 'R1 type=rcu_ptr_ expected=map_value', '7.x per-subprog stats lines are trailer too');
 });

@@ -1,0 +1,43 @@
+// The product's main job end to end: base, v5 and patched kernels booted under QEMU, suites inside, the A/B asserted.
+import t from 'tap';
+import type { TargetResult } from '../../harness/results/model.js';
+import { runCli } from '../helpers/cli.js';
+
+if (process.env.KPTRLAB_E2E !== '1') {
+  t.plan(0, 'set KPTRLAB_E2E=1 to build (or reuse) and boot three kernels (about 5 minutes with cached kernels)');
+} else {
+  t.test('kptrlab run --config config/ab.yaml', async (t) => {
+    const run = await runCli(['run', '--config', 'config/ab.yaml']);
+    t.equal(run.exitCode, 0, `exit code (stdout tail: ${run.stdout.slice(-1500)})`);
+    const targets = new Map((run.results?.targets ?? []).map((target) => [target.target.name, target]));
+    const verdict = (target: TargetResult | undefined, id: string) => target?.cases.find((entry) => entry.id === id)?.actual;
+    const base = targets.get('base');
+    const v5 = targets.get('v5');
+    const patched = targets.get('patched');
+    t.equal(base?.capability?.level, 'base', 'base kernel: none of the series');
+    t.equal(v5?.capability?.level, 'nonown', 'v5 kernel: non-owning nodes, no MEM_RCU');
+    t.equal(patched?.capability?.level, 'full', 'patched kernel: the full series');
+    t.equal(verdict(base, 'fast_plain'), 'reject');
+    t.equal(verdict(base, 'baseline_xchg_owning_locked'), 'reject');
+    t.equal(verdict(v5, 'fast_plain'), 'accept', 'v5 accepts the fast path on plain nodes');
+    t.equal(verdict(v5, 'fast_refcounted'), 'reject', 'v5 rejects it on refcounted nodes (the review finding)');
+    t.equal(verdict(patched, 'fast_plain'), 'accept');
+    t.equal(verdict(patched, 'fast_refcounted'), 'accept');
+    for (const target of [base, v5, patched]) {
+      t.ok(target, 'target ran');
+      if (!target) continue;
+      const name = target.target.name;
+      t.ok(target.cases.length >= 12, `${name}: ${target.cases.length} cases`);
+      t.ok(target.cases.every((entry) => entry.status === 'pass'), `${name}: every case as annotated (unsafe ones rejected)`);
+      const unsafe = target.cases.filter((entry) => /after_unlock|without_lock|leak_|wrong_payload|non_kptr|drop_nonown|other_tree/.test(entry.id));
+      t.ok(unsafe.length >= 8 && unsafe.every((entry) => entry.actual === 'reject'), `${name}: unsafe cases rejected`);
+      t.ok(target.bench && target.bench.integrity.length === target.bench.sizes.length && target.bench.integrity.every((entry) => entry.ok), `${name}: integrity in every cell`);
+      t.ok(['kvm', 'tcg'].includes(target.target.accelerator), `${name}: accelerator labelled`);
+      if (target.target.accelerator === 'tcg') t.ok(target.bench?.cells.every((cell) => cell.unit === 'icount-ns'), `${name}: TCG figures in icount-ns`);
+      t.same(target.errors, [], `${name}: no errors or kernel splats`);
+    }
+    t.ok(patched?.bench?.ratios.some((ratio) => ratio.numerator === 'stock' && ratio.denominator === 'fast' && ratio.ratio > 1), 'patched: stock/fast speedup measured');
+    t.match(run.stdout, /verdicts across kernels:/);
+    t.match(run.stdout, /fast_refcounted\s+reject\s+reject\s+accept\s+yes\s+pass/);
+  });
+}
