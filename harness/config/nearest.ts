@@ -15,6 +15,10 @@ export function editDistance(a: string, b: string): number {
 
 /** The candidate closest to `word` when it is plausibly a misspelling, else undefined. */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  // A key written without its unit or suffix ("memory" for "memoryMiB") is a prefix of the right one.
+  const lower = word.toLowerCase();
+  const extended = candidates.find((candidate) => lower.length >= 3 && candidate.toLowerCase().startsWith(lower));
+  if (extended) return extended;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

@@ -17,7 +17,7 @@ function errorOf(text: string): ConfigError {
 t.test('defaults fill every optional key', async (t) => {
   const config = parseRunConfig('cfg.yaml', 'name: x\n');
   t.equal(config.name, 'x');
-  t.same(config.targets, [{ name: 'local', kind: 'local' }]);
+  t.same(config.targets, [{ name: 'local', kind: 'local', bench: true }]);
   t.same(config.bench.sizes, DEFAULTS.bench.sizes);
   t.same(config.bench.variants, DEFAULTS.bench.variants);
   t.equal(config.bench.samples, 20);
@@ -26,7 +26,7 @@ t.test('defaults fill every optional key', async (t) => {
 });
 
 t.test('shipped configs parse', async (t) => {
-  for (const name of ['local.yaml', 'quick.yaml']) {
+  for (const name of ['local.yaml', 'quick.yaml', 'ab.yaml']) {
     const path = projectPath('config', name);
     t.doesNotThrow(() => parseRunConfig(path, readFileSync(path, 'utf8')), name);
   }
@@ -71,7 +71,7 @@ t.test('YAML syntax errors carry the line', async (t) => {
 
 t.test('the JSON Schema lists exactly the keys the parser accepts', async (t) => {
   const schema = JSON.parse(readFileSync(projectPath('config', 'schema', 'run-config.schema.json'), 'utf8'));
-  t.same(Object.keys(schema.properties).sort(), ['bench', 'name', 'output', 'probes', 'schemaVersion', 'targets', 'verify']);
+  t.same(Object.keys(schema.properties).sort(), ['bench', 'kernels', 'name', 'output', 'probes', 'schemaVersion', 'targets', 'verify']);
   for (const [section, key] of [['bench', 'sampels'], ['verify', 'case'], ['output', 'folder']] as const) {
     const error = errorOf(`name: x\n${section}:\n  ${key}: 1\n`);
     const allowed = error.details.expected.replace('one of the keys ', '').split(', ').sort();
@@ -79,4 +79,22 @@ t.test('the JSON Schema lists exactly the keys the parser accepts', async (t) =>
   }
   t.equal(schema.properties.bench.properties.samples.default, DEFAULTS.bench.samples);
   t.same(schema.properties.bench.properties.sizes.default, DEFAULTS.bench.sizes);
+});
+
+t.test('qemu targets: kernel variant checked against the kernels: section', async (t) => {
+  const kernels = readFileSync(projectPath('config', 'ab.yaml'), 'utf8').split('\n# ---- the run')[0];
+  const config = parseRunConfig('cfg.yaml', `${kernels}\nname: x\ntargets:\n  - {name: p, kind: qemu, kernel: {variant: patched}}\n`);
+  t.match(config.targets[0], { kind: 'qemu', arch: 'x86_64', accel: 'auto', icount: true, cpus: 2, kernel: { variant: 'patched' } });
+  const unknown = errorOf(`${kernels}\nname: x\ntargets:\n  - {name: p, kind: qemu, kernel: {variant: pached}}\n`);
+  t.equal(unknown.details.keyPath, 'targets[0].kernel.variant');
+  t.match(unknown.details.expected, /one of the kernel variants base, v5, patched/);
+  const both = errorOf('name: x\ntargets:\n  - {name: p, kind: qemu, kernel: {variant: a, debianPackage: b}}\n');
+  t.match(both.details.expected, /exactly one of variant or debianPackage/);
+  const noKernels = errorOf('name: x\ntargets:\n  - {name: p, kind: qemu, kernel: {variant: a}}\n');
+  t.match(noKernels.hint, /Add a kernels: section/);
+  const qemuKey = errorOf('name: x\ntargets:\n  - {name: p, kind: qemu, kernel: {debianPackage: b}, memory: 4}\n');
+  t.match(qemuKey.hint, /Did you mean "memoryMiB"/);
+  const schema = JSON.parse(readFileSync(projectPath('config', 'schema', 'run-config.schema.json'), 'utf8'));
+  const allowed = qemuKey.details.expected.replace('one of the keys ', '').split(', ').sort();
+  t.same(Object.keys(schema.properties.targets.items.oneOf[1].properties).sort(), allowed, 'schema lists the qemu target keys');
 });
