@@ -31,7 +31,9 @@ export async function compile(tree: string, estimates: string, env: MakeEnv, arc
         emit({ kind: 'progress', stage: 'compile', done, expected, elapsedMs: Date.now() - t0 });
       }
     },
-  }).finally(() => endCompile(tree));
+  });
+  // Only a finished make clears the mark: after any failure (a signal included) the next build repairs first.
+  await endCompile(tree);
   emit({ kind: 'progress', stage: 'compile', done, expected: expected ?? done, elapsedMs: Date.now() - t0 });
   if (fresh) await writeFile(estimateFile, String(done));
   return done;

@@ -50,15 +50,15 @@ export function loadKernelsConfig(file: string): KernelsConfig {
 export function parseKernelsSection(file: string, text: string): KernelsConfig {
   const root = Cursor.root(file, text).at('kernels');
   if (root.isMissing()) root.fail('a kernels: section', 'Add a kernels: section (see config/ab.yaml in the project).');
-  root.keys(['source', 'series', 'fragments', 'arch_fragments', 'debug_fragment', 'variants']);
+  root.keys(['source', 'series', 'fragments', 'archFragments', 'debugFragment', 'variants']);
   const series = root.at('series');
   series.keys(['dir', 'patches']);
   const seriesDir = absolute(series.at('dir').string({ default: 'config/patches/kptr-nonown' }));
   const patches = series.at('patches').stringList({ default: [] });
-  const archCursor = root.at('arch_fragments');
+  const archCursor = root.at('archFragments');
   archCursor.keys(kernelArches);
   const archFragments = Object.fromEntries(kernelArches.map((arch) => [arch, archCursor.at(arch).stringList({ default: [`config/kernel/${arch}.config`] }).map(absolute)])) as Record<KernelArch, string[]>;
-  const debug = root.at('debug_fragment').optionalString();
+  const debug = root.at('debugFragment').optionalString();
   const variantsCursor = root.at('variants');
   const variants = variantsCursor.entries().map(([name, cursor]) => parseVariant(name, cursor, patches));
   if (variants.length === 0) variantsCursor.fail('at least one variant', 'Add e.g. "variants: { patched: {} }".');
@@ -127,8 +127,8 @@ export function variantRequest(config: KernelsConfig, variantName: string, arch:
   const fragments = [...config.fragments, ...config.archFragments[arch]];
   if (variant.debug) {
     if (!config.debugFragment) {
-      throw new KptrlabError('KERNEL_NO_DEBUG_FRAGMENT', `variant ${variant.name} asks for debug but ${config.file} has no kernels.debug_fragment`, {
-        hint: 'Add "debug_fragment: config/kernel/debug.config" to the kernels: section.',
+      throw new KptrlabError('KERNEL_NO_DEBUG_FRAGMENT', `variant ${variant.name} asks for debug but ${config.file} has no kernels.debugFragment`, {
+        hint: 'Add "debugFragment: config/kernel/debug.config" to the kernels: section.',
         exitCode: ExitCode.usage,
       });
     }

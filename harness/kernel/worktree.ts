@@ -70,7 +70,7 @@ export async function beginCompile(tree: string): Promise<void> {
   await writeFile(join(tree, compilingMarker), `${process.pid}\n`);
 }
 
-/** Clears the compiling mark after make succeeded or failed on its own. */
+/** Clears the compiling mark once make has succeeded. */
 export async function endCompile(tree: string): Promise<void> {
   await rm(join(tree, compilingMarker), { force: true });
 }

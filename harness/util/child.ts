@@ -17,7 +17,9 @@ export interface ChildOptions {
 }
 
 export interface ChildResult {
+  /** -1 when the child was ended by a signal (see `signal`). */
   exitCode: number;
+  signal: string | undefined;
   stdout: string;
   stderr: string;
   timedOut: boolean;
@@ -69,6 +71,7 @@ export async function runChild(file: string, args: readonly string[], options: C
   }
   const out: ChildResult = {
     exitCode: result.exitCode ?? -1,
+    signal: result.signal,
     stdout: String(result.stdout ?? ''),
     stderr: String(result.stderr ?? ''),
     timedOut,
@@ -78,7 +81,8 @@ export async function runChild(file: string, args: readonly string[], options: C
   }
   if (out.exitCode !== 0 && !options.allowFailure) {
     const tail = out.stderr.trim().split('\n').slice(-5).join('\n');
-    throw new KptrlabError('CHILD_FAILED', `${options.stage}: ${file} exited with ${out.exitCode}${tail ? `:\n${tail}` : ''}`, { cause: result });
+    const ended = out.signal ? `was killed by ${out.signal}` : `exited with ${out.exitCode}`;
+    throw new KptrlabError('CHILD_FAILED', `${options.stage}: ${file} ${ended}${tail ? `:\n${tail}` : ''}`, { cause: result });
   }
   return out;
 }
