@@ -12,7 +12,8 @@ const USAGE = `usage: kptrlab kernel <build|list|gc> [options]
 
   build  [--config <yaml>] [--variant <name>]... [--arch x86_64|arm64]... [--jobs N] [--json]
          build (or find in the cache) each variant for each arch;
-         default: every variant without debug: true, for x86_64
+         default: the config's kernels.build list (else every variant
+         without debug: true, for x86_64)
   list   [--verify] [--json]      cached kernels; --verify re-hashes every artifact
   gc     [--trees] [--all]        remove broken entries, failed builds, leftovers of killed runs;
                                   --trees also the shared build trees, --all every kernel too
@@ -67,9 +68,11 @@ async function buildCommand(argv: string[]): Promise<number> {
   const arches = (values.arch ?? ['x86_64']).map(checkArch);
   // Debug variants (KASAN, lockdep) are slow and need their own tree: built only when named.
   const variants = values.variant ?? config.variants.filter((v) => !v.debug).map((v) => v.name);
+  // Without --variant and --arch the config's kernels.build list says what to build.
+  const pairs = values.variant === undefined && values.arch === undefined ? config.defaultBuilds : arches.flatMap((arch) => variants.map((variant) => ({ variant, arch })));
   const jobs = values.jobs === undefined ? undefined : Number.parseInt(values.jobs, 10);
   if (jobs !== undefined && !(jobs > 0)) throw usage(`--jobs must be a positive integer, got "${values.jobs}"`, 'Use e.g. --jobs 2.');
-  const requests = arches.flatMap((arch) => variants.map((variant) => ({ ...variantRequest(config, variant, arch), jobs })));
+  const requests = pairs.map(({ variant, arch }) => ({ ...variantRequest(config, variant, arch), jobs }));
   const reporter = createKernelReporter({ out: process.stderr, live: wantsLiveUi(process.stderr) });
   const results: Array<KernelBuildResult & { variant: string; arch: KernelArch }> = [];
   try {

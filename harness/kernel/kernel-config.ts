@@ -31,6 +31,8 @@ export interface KernelsConfig {
   archFragments: Record<KernelArch, string[]>;
   debugFragment: string | undefined;
   variants: KernelVariant[];
+  /** (variant, arch) pairs built by default (`kernels.build`). */
+  defaultBuilds: Array<{ variant: string; arch: KernelArch }>;
 }
 
 const sourceKinds = ['debian', 'git', 'dir', 'tarball'] as const;
@@ -50,7 +52,7 @@ export function loadKernelsConfig(file: string): KernelsConfig {
 export function parseKernelsSection(file: string, text: string): KernelsConfig {
   const root = Cursor.root(file, text).at('kernels');
   if (root.isMissing()) root.fail('a kernels: section', 'Add a kernels: section (see config/ab.yaml in the project).');
-  root.keys(['source', 'series', 'fragments', 'archFragments', 'debugFragment', 'variants']);
+  root.keys(['source', 'series', 'fragments', 'archFragments', 'debugFragment', 'variants', 'build']);
   const series = root.at('series');
   series.keys(['dir', 'patches']);
   const seriesDir = absolute(series.at('dir').string({ default: 'config/patches/kptr-nonown' }));
@@ -62,6 +64,7 @@ export function parseKernelsSection(file: string, text: string): KernelsConfig {
   const variantsCursor = root.at('variants');
   const variants = variantsCursor.entries().map(([name, cursor]) => parseVariant(name, cursor, patches));
   if (variants.length === 0) variantsCursor.fail('at least one variant', 'Add e.g. "variants: { patched: {} }".');
+  const defaultBuilds = parseDefaultBuilds(root.at('build'), variants);
   return {
     file,
     source: parseSource(root.at('source')),
@@ -71,7 +74,18 @@ export function parseKernelsSection(file: string, text: string): KernelsConfig {
     archFragments,
     debugFragment: debug === undefined ? undefined : absolute(debug),
     variants,
+    defaultBuilds,
   };
+}
+
+// What `kptrlab kernel build` builds when no --variant/--arch is given; default: non-debug variants for x86_64.
+function parseDefaultBuilds(cursor: Cursor, variants: KernelVariant[]): Array<{ variant: string; arch: KernelArch }> {
+  if (cursor.isMissing()) return variants.filter((v) => !v.debug).map((v) => ({ variant: v.name, arch: 'x86_64' as const }));
+  cursor.keys(kernelArches);
+  const names = variants.map((v) => v.name);
+  return kernelArches.flatMap((arch) =>
+    cursor.at(arch).list().map((item) => ({ variant: item.oneOf(names), arch })),
+  );
 }
 
 function parseSource(cursor: Cursor): SourceSpec {

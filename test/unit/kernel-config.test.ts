@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseKernelsSection, variantRequest } from '../../harness/kernel/kernel-config.js';
+import { loadKernelsConfig, parseKernelsSection, variantRequest } from '../../harness/kernel/kernel-config.js';
 import { projectPath } from '../../harness/util/paths.js';
 
 const shipped = readFileSync(projectPath('config/ab.yaml'), 'utf8');
@@ -30,4 +30,16 @@ t.test('reversing a patch that is not in the series is an error at its line', as
 t.test('other top-level sections are left to other commands', async (t) => {
   const config = parseKernelsSection('x.yaml', 'targets: {anything: 1}\nkernels:\n  variants:\n    patched: {}\n');
   t.equal(config.variants[0]?.name, 'patched');
+});
+
+t.test('kernels.build lists what `kernel build` makes by default', async (t) => {
+  const shipped = loadKernelsConfig(projectPath('config', 'ab.yaml'));
+  t.same(shipped.defaultBuilds, [
+    { variant: 'base', arch: 'x86_64' },
+    { variant: 'v5', arch: 'x86_64' },
+    { variant: 'patched', arch: 'x86_64' },
+    { variant: 'patched', arch: 'arm64' },
+  ]);
+  const text = readFileSync(projectPath('config', 'ab.yaml'), 'utf8').replace('arm64: [patched]', 'arm64: [pached]');
+  t.throws(() => parseKernelsSection('ab.yaml', text), { message: /kernels\.build\.arm64\[0\]: expected one of base, v5, patched, patched-debug/ });
 });
