@@ -1,4 +1,5 @@
 // The JSON contract between the orchestrator and the agent that runs on a target (one request in, NDJSON events out).
+import type { VerifierStats } from '../native/stats.js';
 import type { BenchVariant, ProbeFacts } from '../suites/capability.js';
 
 export const AGENT_PROTOCOL_VERSION = 1;
@@ -32,14 +33,8 @@ export interface BenchRequest {
 
 export type AgentRequest = ProbeRequest | VerifyRequest | BenchRequest;
 
-export interface VerifierStatsWire {
-  insnsProcessed: number;
-  maxStatesPerInsn: number;
-  totalStates: number;
-  peakStates: number;
-  markRead: number;
-  verificationTimeUs: number;
-}
+/** The verifier's statistics as parsed from the log (the same shape travels on the wire). */
+export type VerifierStatsWire = VerifierStats;
 
 export type AgentEvent =
   | { type: 'hello'; protocol: number; kernel: string; arch: string; libbpf: string; pid: number }
