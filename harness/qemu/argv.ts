@@ -6,6 +6,18 @@ export const ROOT_TAG = '/dev/root';
 /** 9p mount tag of the per-run folder (keys, parameters). */
 export const RUN_TAG = 'kptrlab-run';
 
+/** A host folder shared read-only under its own 9p tag; the guest init mounts it at guestPath. */
+export interface HostShare {
+  tag: string;
+  hostPath: string;
+  guestPath: string;
+}
+
+/** Shares for host folders, tagged kptrlab-share<N>, seen at the same paths in the guest (its root is not the host's). */
+export function hostShares(paths: readonly string[]): HostShare[] {
+  return [...new Set(paths)].map((path, index) => ({ tag: `kptrlab-share${index}`, hostPath: path, guestPath: path }));
+}
+
 export interface QemuSpec {
   arch: VmArch;
   accel: VmAccel;
@@ -25,6 +37,8 @@ export interface QemuSpec {
   runDir: string;
   /** Host folder shared as the guest's root (default "/"). */
   rootDir?: string;
+  /** Extra read-only host folders (arm64: project and cache, since its root is its own rootfs). */
+  shares?: readonly HostShare[];
   /** Instruction counting: guest time counts instructions (TCG only). */
   icount: boolean;
 }
@@ -73,6 +87,10 @@ export function buildQemuCommand(spec: QemuSpec): QemuCommand {
     '-device', `${machine.ninePDevice},fsdev=root,mount_tag=${ROOT_TAG}`,
     '-fsdev', `local,id=run,path=${qemuValue(spec.runDir)},security_model=none,readonly=on`,
     '-device', `${machine.ninePDevice},fsdev=run,mount_tag=${RUN_TAG}`,
+    ...(spec.shares ?? []).flatMap((share, index) => [
+      '-fsdev', `local,id=share${index},path=${qemuValue(share.hostPath)},security_model=none,readonly=on,multidevs=remap`,
+      '-device', `${machine.ninePDevice},fsdev=share${index},mount_tag=${share.tag}`,
+    ]),
     ...(spec.icount && spec.accel === 'tcg' ? ['-icount', 'shift=0,sleep=off'] : []),
   ];
   return { binary: machine.binary, args };

@@ -34,7 +34,7 @@ export interface BootedVm {
 
 /** Boots once; on any failure QEMU is killed and the run folder removed before the error propagates. */
 export async function bootOnce(request: BootRequest): Promise<BootedVm> {
-  const share = createRunShare(request.key.publicKey, request.keep);
+  const share = createRunShare(request.key.publicKey, request.keep, request.spec.shares);
   const consoleLog = new ConsoleLog(join(share.dir, 'console.log'));
   let qemu: QemuProcess | undefined;
   try {

@@ -18,8 +18,11 @@ export function shellQuote(value: string): string {
 }
 
 /** Contents of params.env: the marker and the host folders the guest must see despite its tmpfs mounts. */
-export function paramsEnv(marker: string, keep: readonly string[]): string {
-  return `KPTRLAB_MARKER=${shellQuote(marker)}\nKPTRLAB_KEEP=${shellQuote(keep.join(':'))}\n`;
+export function paramsEnv(marker: string, keep: readonly string[], shares: readonly { tag: string; guestPath: string }[] = []): string {
+  const base = `KPTRLAB_MARKER=${shellQuote(marker)}\nKPTRLAB_KEEP=${shellQuote(keep.join(':'))}\n`;
+  // Only guests with their own root get extra shares (tag=path:tag=path).
+  if (shares.length === 0) return base;
+  return `${base}KPTRLAB_SHARES=${shellQuote(shares.map((share) => `${share.tag}=${share.guestPath}`).join(':'))}\n`;
 }
 
 /** Host paths that a guest tmpfs (/root, /var, /tmp) would hide but the agent needs. */
@@ -29,11 +32,11 @@ export function keepPaths(paths: readonly string[]): string[] {
 }
 
 /** Creates the run folder (removed at exit even after a crash of this process's logic). */
-export function createRunShare(authorizedKey: string, keep: readonly string[]): RunShare {
+export function createRunShare(authorizedKey: string, keep: readonly string[], shares: readonly { tag: string; guestPath: string }[] = []): RunShare {
   const dir = mkdtempSync(join(tmpdir(), 'kptrlab-vm-'));
   const untrack = trackTempDir(dir);
   const marker = `KPTRLAB-READY ${dir.slice(-6)}-${Date.now().toString(36)}`;
   writeFileSync(join(dir, 'authorized_keys'), `${authorizedKey.trim()}\n`);
-  writeFileSync(join(dir, 'params.env'), paramsEnv(marker, keepPaths(keep)));
+  writeFileSync(join(dir, 'params.env'), paramsEnv(marker, keepPaths(keep), shares));
   return { dir, marker, untrack };
 }

@@ -4,7 +4,7 @@ import { generateClientKey, type ClientKey } from '../ssh/keys.js';
 import { connectSsh, type ExecOptions, type ExecResult, type SshSession } from '../ssh/session.js';
 import { KptrlabError } from '../util/errors.js';
 import { kvmDeviceExists, kvmProbeResult, planAccel, recordKvmProbe, type AccelRequest } from './accel.js';
-import type { QemuSpec } from './argv.js';
+import type { HostShare, QemuSpec } from './argv.js';
 import { bootOnce, type BootedVm } from './boot.js';
 import type { VmEventListener } from './events.js';
 import type { VmAccel, VmArch } from './machine.js';
@@ -24,6 +24,10 @@ export interface VmOptions {
   bootTimeoutMs: number;
   /** Host folders under /root, /var or /tmp the guest must still see (cache, project). */
   keep: string[];
+  /** Host folder shared as the guest's root (default "/": the host's own root). */
+  rootDir?: string;
+  /** Extra host folders shared read-only (a guest whose root is not the host's). */
+  shares?: HostShare[];
   onEvent?: VmEventListener;
 }
 
@@ -58,6 +62,7 @@ export class Vm {
       const spec: Omit<QemuSpec, 'consoleLog' | 'sshPort' | 'runDir'> = {
         arch: options.arch, accel, cpus: options.cpus, memoryMiB: options.memoryMiB, kernel: options.kernel,
         initrd: options.initrd, init: options.init, append: options.append, icount: options.icount,
+        rootDir: options.rootDir, shares: options.shares,
       };
       try {
         const timeoutMs = probing ? Math.min(KVM_PROBE_TIMEOUT_MS, options.bootTimeoutMs) : options.bootTimeoutMs;

@@ -3,6 +3,8 @@ import type { RunConfig, TargetConfig } from '../config/run-config.js';
 import { buildKernel } from '../kernel/build.js';
 import type { KernelEvent } from '../kernel/events.js';
 import { variantRequest } from '../kernel/kernel-config.js';
+import { arm64DebianKernel } from '../qemu/arm64-distro-kernel.js';
+import { arm64Rootfs } from '../qemu/arm64-rootfs.js';
 import { debianBootableKernel } from '../qemu/distro-boot.js';
 import { LocalTarget } from '../targets/local.js';
 import { QemuTarget } from '../targets/qemu.js';
@@ -23,7 +25,10 @@ export async function prepareTarget(config: RunConfig, target: TargetConfig, bus
     kernel = { image: built.image, btfPath: built.vmlinux };
   } else {
     stage(`kernel ${target.kernel.debianPackage}: download and initramfs`);
-    const distro = await debianBootableKernel(target.kernel.debianPackage);
+    // arm64: the host's apt knows no arm64 packages, and the initramfs needs the image's arm64 busybox.
+    const distro = target.arch === 'arm64'
+      ? await arm64DebianKernel(await arm64Rootfs(), target.kernel.debianPackage)
+      : await debianBootableKernel(target.kernel.debianPackage);
     kernel = { image: distro.image, release: distro.release };
     initrd = distro.initrd;
   }

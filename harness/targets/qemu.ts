@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
 import { kvmDeviceExists } from '../qemu/accel.js';
+import { prepareArm64Guest, type GuestRoot } from '../qemu/arm64-guest.js';
+import { hostShares } from '../qemu/argv.js';
 import type { VmEventListener } from '../qemu/events.js';
 import type { VmArch } from '../qemu/machine.js';
 import { Vm } from '../qemu/vm.js';
@@ -31,12 +33,15 @@ export interface QemuTargetOptions {
   execTimeoutMs: number;
   /** Guest init script (default vm-images/<arch>/init.sh). */
   init?: string;
+  /** The guest's own root (arm64: built at preflight when not given); without it the guest shares the host's root. */
+  guestRoot?: GuestRoot;
   onEvent?: VmEventListener;
 }
 
 export class QemuTarget implements Target {
   readonly info: TargetInfo;
   private vm: Vm | undefined;
+  private guestRoot: GuestRoot | undefined;
   private fetchedBtf: string | undefined;
   private found: Splat[] = [];
   private scannedUpTo = 0;
@@ -68,12 +73,16 @@ export class QemuTarget implements Target {
   async preflight(): Promise<void> {
     if (this.vm) return;
     const { options } = this;
+    // x86_64 runs on the host's root; arm64 cannot (x86 binaries) and gets its own Debian rootfs.
+    const guest = options.guestRoot ?? (options.arch === 'arm64' ? await prepareArm64Guest() : undefined);
+    this.guestRoot = guest;
     this.vm = await Vm.boot({
       name: options.name, arch: options.arch, kernel: options.kernel.image, initrd: options.initrd,
-      init: options.init ?? projectPath('vm-images', options.arch, 'init.sh'), cpus: options.cpus, memoryMiB: options.memoryMiB,
+      init: options.init ?? guest?.init ?? projectPath('vm-images', options.arch, 'init.sh'), cpus: options.cpus, memoryMiB: options.memoryMiB,
       accel: options.accel, icount: options.icount, bootTimeoutMs: options.bootTimeoutMs,
       // The agent reads the cache and the project at the host's paths, under the guest's tmpfs mounts too.
-      keep: [cacheRoot(), projectRoot, dirname(process.execPath)], onEvent: options.onEvent,
+      keep: guest ? [] : [cacheRoot(), projectRoot, dirname(process.execPath)], onEvent: options.onEvent,
+      rootDir: guest?.rootDir, shares: guest ? hostShares([projectRoot, cacheRoot()]) : undefined,
     });
     this.info.accelerator = this.vm.accel;
     this.info.timeUnit = this.vm.accel === 'tcg' && options.icount ? 'icount-ns' : 'ns';
@@ -88,7 +97,7 @@ export class QemuTarget implements Target {
     let done = false;
     let result;
     try {
-      result = await vm.exec(['env', `KPTRLAB_CACHE=${cacheRoot()}`, process.execPath, AGENT_ENTRY, '-'], {
+      result = await vm.exec(this.agentCommand(), {
         timeoutMs: this.options.execTimeoutMs,
         stdin: JSON.stringify(request),
         onStdoutLine: (line) => {
@@ -108,6 +117,13 @@ export class QemuTarget implements Target {
         hint: 'Results received so far are kept; the stderr tail and the console splats above say where it stopped.',
       });
     }
+  }
+
+  /** The agent's argv in the guest: the guest's own node when it has its own root, else the host's node over 9p. */
+  agentCommand(): string[] {
+    const guest = this.guestRoot ?? this.options.guestRoot;
+    const env = Object.entries(guest?.agentEnv ?? {}).map(([key, value]) => `${key}=${value}`);
+    return ['env', `KPTRLAB_CACHE=${cacheRoot()}`, ...env, guest?.node ?? process.execPath, AGENT_ENTRY, '-'];
   }
 
   /** Kernel splats found on the guest console so far. */

@@ -1,0 +1,68 @@
+// Builds the libbpf binding for arm64 inside the guest rootfs (chroot, g++ under qemu-user); cached by image + sources hash.
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { runChild } from '../util/child.js';
+import { KptrlabError } from '../util/errors.js';
+import { hashParts } from '../util/hash.js';
+import { cacheRoot, projectPath } from '../util/paths.js';
+import { checkBinfmt, type Arm64Rootfs } from './arm64-rootfs.js';
+
+const SOURCES_DIR = projectPath('harness', 'native', 'src');
+
+/** g++ argv (inside the chroot) mirroring binding.gyp: C++17, NAPI 8, C++ exceptions, libbpf/libelf/zlib. */
+export function gxxArgs(work: string, sources: readonly string[], libbpfVersion: string): string[] {
+  return [
+    '-std=c++17', '-O2', '-fPIC', '-shared', '-fexceptions',
+    '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-missing-field-initializers',
+    '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DBUILDING_NODE_EXTENSION', '-DNODE_GYP_MODULE_NAME=kptrlab_bpf',
+    `-DKPTRLAB_LIBBPF_VERSION=${libbpfVersion}`,
+    '-I/usr/include/node', `-I${work}/node-addon-api`,
+    ...sources.map((name) => `${work}/src/${name}`),
+    '-o', `${work}/kptrlab_bpf.node`,
+    '-lbpf', '-lelf', '-lz',
+  ];
+}
+
+/** The arm64 binding's cache path for this image and these sources. */
+export function arm64NativePath(rootfs: Arm64Rootfs): string {
+  const files = readdirSync(SOURCES_DIR).sort();
+  const key = hashParts(['arm64-native-v1', rootfs.key, readFileSync(join(addonApiDir(), 'napi-inl.h')), ...files.flatMap((name) => [name, readFileSync(join(SOURCES_DIR, name))])]);
+  return join(cacheRoot(), 'native', `arm64-${key.slice(0, 24)}`, 'kptrlab_bpf.node');
+}
+
+/** Builds (or reuses) the arm64 binding; the build runs in a scratch folder inside the image that is removed afterwards. */
+export async function buildArm64Native(rootfs: Arm64Rootfs, onLine?: (line: string) => void): Promise<string> {
+  const out = arm64NativePath(rootfs);
+  if (existsSync(out)) return out;
+  checkBinfmt();
+  const guestWork = `/tmp/kptrlab-native-${process.pid}`;
+  const hostWork = join(rootfs.root, guestWork);
+  rmSync(hostWork, { recursive: true, force: true });
+  try {
+    cpSync(SOURCES_DIR, join(hostWork, 'src'), { recursive: true });
+    cpSync(addonApiDir(), join(hostWork, 'node-addon-api'), { recursive: true });
+    const version = await runChild('chroot', [rootfs.root, 'pkg-config', '--modversion', 'libbpf'], { stage: 'arm64 libbpf version' });
+    const sources = readdirSync(join(hostWork, 'src')).filter((name) => name.endsWith('.cc')).sort();
+    await runChild('chroot', [rootfs.root, 'g++', ...gxxArgs(guestWork, sources, version.stdout.trim())], {
+      stage: 'arm64 binding build (g++ under qemu-user)', timeoutMs: 30 * 60_000, onLine: onLine ? (line) => onLine(line) : undefined,
+    }).catch((error: unknown) => {
+      throw new KptrlabError('NATIVE_BUILD', 'the arm64 libbpf binding did not compile in the guest image', {
+        hint: 'The g++ output above names the error; the image needs libbpf-dev, libelf-dev, zlib1g-dev and libnode-dev.', cause: error,
+      });
+    });
+    mkdirSync(dirname(out), { recursive: true });
+    const partial = `${out}.${process.pid}.tmp`;
+    copyFileSync(join(hostWork, 'kptrlab_bpf.node'), partial);
+    renameSync(partial, out);
+    return out;
+  } finally {
+    rmSync(hostWork, { recursive: true, force: true });
+  }
+}
+
+// node-addon-api is header-only: the project's copy serves the arm64 build as well.
+function addonApiDir(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve('node-addon-api/package.json'));
+}
