@@ -4,7 +4,7 @@ import type { TargetResult } from '../../harness/results/model.js';
 import { runCli } from '../helpers/cli.js';
 
 if (process.env.KPTRLAB_E2E !== '1') {
-  t.plan(0, 'set KPTRLAB_E2E=1 to build (or reuse) and boot three kernels (about 5 minutes with cached kernels)');
+  t.plan(0, 'set KPTRLAB_E2E=1 to build (or reuse) and boot four kernels (about 6 minutes with cached kernels)');
 } else {
   t.test('kptrlab run --config config/ab.yaml', async (t) => {
     const run = await runCli(['run', '--config', 'config/ab.yaml']);
@@ -36,8 +36,14 @@ if (process.env.KPTRLAB_E2E !== '1') {
       if (target.target.accelerator === 'tcg') t.ok(target.bench?.cells.every((cell) => cell.unit === 'icount-ns'), `${name}: TCG figures in icount-ns`);
       t.same(target.errors, [], `${name}: no errors or kernel splats`);
     }
+    const arm64 = targets.get('patched-arm64');
+    t.equal(arm64?.target.arch, 'arm64', 'arm64 guest booted');
+    t.equal(arm64?.capability?.level, 'full', 'arm64 patched kernel: the full series');
+    t.ok(arm64 && arm64.cases.length >= 12 && arm64.cases.every((entry) => entry.status === 'pass'), 'arm64: verifier matrix as annotated');
+    t.equal(verdict(arm64, 'fast_refcounted'), 'accept');
+    t.same(arm64?.errors, [], 'arm64: no errors or kernel splats');
     t.ok(patched?.bench?.ratios.some((ratio) => ratio.numerator === 'stock' && ratio.denominator === 'fast' && ratio.ratio > 1), 'patched: stock/fast speedup measured');
     t.match(run.stdout, /verdicts across kernels:/);
-    t.match(run.stdout, /fast_refcounted\s+reject\s+reject\s+accept\s+yes\s+pass/);
+    t.match(run.stdout, /fast_refcounted\s+reject\s+reject\s+accept\s+accept\s+yes\s+pass/);
   });
 }
