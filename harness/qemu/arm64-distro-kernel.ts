@@ -1,15 +1,14 @@
 // Debian's arm64 kernel for the arm64 guest (a test tier that needs no kernel build): fetched through a private arm64 apt state, never installed.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateAptOptions } from '../kernel/apt-fetch.js';
 import { machineMirror } from '../kernel/apt-sources.js';
 import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
-import { trackTempDir } from '../util/lifecycle.js';
 import { cacheRoot } from '../util/paths.js';
 import type { Arm64Rootfs } from './arm64-rootfs.js';
 import type { BootableKernel } from './distro-boot.js';
-import { concretePackage } from './distro-kernel.js';
+import { concretePackage, unpackedPackage } from './distro-kernel.js';
 import { buildInitramfs } from './initramfs.js';
 
 /** apt options for a private state that sees only arm64 packages (the host's dpkg is not told about arm64). */
@@ -35,24 +34,7 @@ export async function arm64DebianKernel(rootfs: Arm64Rootfs, pkg = 'linux-image-
     concrete = concretePackage(depends.stdout) ?? '';
     if (!concrete) throw new KptrlabError('DISTRO_KERNEL', `${pkg} (arm64) does not depend on a linux-image package`, { hint: `Remove ${join(aptDir, 'updated-at')} to refresh the arm64 package lists.` });
   }
-  const dir = join(cacheRoot(), 'distro-kernels', `${concrete}.arm64`);
-  const root = join(dir, 'root');
-  if (!existsSync(root)) {
-    const work = `${dir}.${process.pid}.tmp`;
-    const untrack = trackTempDir(work);
-    try {
-      mkdirSync(work, { recursive: true });
-      await runChild('apt-get', [...opts, 'download', concrete], { stage: `download ${concrete} (arm64)`, cwd: work, timeoutMs: 10 * 60_000 });
-      const deb = readdirSync(work).find((name) => name.endsWith('.deb'));
-      if (!deb) throw new KptrlabError('DISTRO_KERNEL', `apt-get download ${concrete} produced no .deb`);
-      await runChild('dpkg-deb', ['-x', join(work, deb), join(work, 'root')], { stage: `unpack ${concrete}` });
-      mkdirSync(dir, { recursive: true });
-      renameSync(join(work, 'root'), root);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-      untrack();
-    }
-  }
+  const root = await unpackedPackage(concrete, join(cacheRoot(), 'distro-kernels', `${concrete}.arm64`), opts, `${concrete} (arm64)`);
   const image = readdirSync(join(root, 'boot')).find((name) => name.startsWith('vmlinuz-'));
   if (!image) throw new KptrlabError('DISTRO_KERNEL', `${concrete} has no /boot/vmlinuz-*`);
   const release = image.slice('vmlinuz-'.length);

@@ -29,27 +29,31 @@ export async function debianKernel(pkg = 'linux-image-amd64'): Promise<DistroKer
     concrete = concretePackage(depends.stdout) ?? '';
     if (!concrete) throw new KptrlabError('DISTRO_KERNEL', `${pkg} does not depend on a linux-image package`, { hint: 'Run apt-get update, or name the package (linux-image-6.1.0-NN-amd64).' });
   }
-  const dir = join(cacheRoot(), 'distro-kernels', concrete);
-  const root = join(dir, 'root');
-  if (!existsSync(root)) {
-    const work = `${dir}.${process.pid}.tmp`;
-    const untrack = trackTempDir(work);
-    try {
-      mkdirSync(work, { recursive: true });
-      await runChild('apt-get', ['download', concrete], { stage: `download ${concrete}`, cwd: work, timeoutMs: 10 * 60_000 });
-      const deb = readdirSync(work).find((name) => name.endsWith('.deb'));
-      if (!deb) throw new KptrlabError('DISTRO_KERNEL', `apt-get download ${concrete} produced no .deb`);
-      await runChild('dpkg-deb', ['-x', join(work, deb), join(work, 'root')], { stage: `unpack ${concrete}` });
-      mkdirSync(dir, { recursive: true });
-      // Rename last: a half-unpacked package is never mistaken for a cached one.
-      renameSync(join(work, 'root'), root);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-      untrack();
-    }
-  }
+  const root = await unpackedPackage(concrete, join(cacheRoot(), 'distro-kernels', concrete));
   const image = readdirSync(join(root, 'boot')).find((name) => name.startsWith('vmlinuz-'));
   if (!image) throw new KptrlabError('DISTRO_KERNEL', `${concrete} has no /boot/vmlinuz-*`);
   const release = image.slice('vmlinuz-'.length);
   return { package: concrete, release, image: join(root, 'boot', image), modulesDir: join(root, 'lib', 'modules', release) };
+}
+
+/** `<dir>/root` holding the unpacked `concrete` .deb, downloaded with `aptArgs` on a miss (the rename makes it atomic). */
+export async function unpackedPackage(concrete: string, dir: string, aptArgs: readonly string[] = [], label = concrete): Promise<string> {
+  const root = join(dir, 'root');
+  if (existsSync(root)) return root;
+  const work = `${dir}.${process.pid}.tmp`;
+  const untrack = trackTempDir(work);
+  try {
+    mkdirSync(work, { recursive: true });
+    await runChild('apt-get', [...aptArgs, 'download', concrete], { stage: `download ${label}`, cwd: work, timeoutMs: 10 * 60_000 });
+    const deb = readdirSync(work).find((name) => name.endsWith('.deb'));
+    if (!deb) throw new KptrlabError('DISTRO_KERNEL', `apt-get download ${concrete} produced no .deb`);
+    await runChild('dpkg-deb', ['-x', join(work, deb), join(work, 'root')], { stage: `unpack ${concrete}` });
+    mkdirSync(dir, { recursive: true });
+    // Rename last: a half-unpacked package is never mistaken for a cached one.
+    renameSync(join(work, 'root'), root);
+    return root;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    untrack();
+  }
 }

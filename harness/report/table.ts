@@ -19,7 +19,8 @@ export class TableReporter implements Reporter {
         this.line(`kptrlab: ${event.configFile} → ${event.resultsPath}`);
         break;
       case 'target-start':
-        this.line(`\ntarget ${event.target.name}: ${event.target.kind}, ${event.target.arch}, kernel ${event.target.kernelRelease}, ${event.target.accelerator}`);
+        // A VM's kernel release and accelerator are known only once it booted (see target-ready).
+        this.line(`\ntarget ${event.target.name}: ${event.target.kind}, ${event.target.arch}${event.target.kind === 'local' ? `, kernel ${event.target.kernelRelease}, ${event.target.accelerator}` : ''}`);
         break;
       case 'target-ready':
         if (event.target.kind !== 'local') this.line(`  ready: kernel ${event.target.kernelRelease}, ${event.target.arch}, ${event.target.accelerator}${event.target.timeUnit === 'icount-ns' ? ' with instruction counting (icount-ns)' : ''}`);
