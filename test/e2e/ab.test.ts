@@ -8,7 +8,8 @@ if (process.env.KPTRLAB_E2E !== '1') {
 } else {
   t.test('kptrlab run --config config/ab.yaml', async (t) => {
     const run = await runCli(['run', '--config', 'config/ab.yaml']);
-    t.equal(run.exitCode, 0, `exit code (stdout tail: ${run.stdout.slice(-1500)})`);
+    if (run.exitCode !== 0) t.comment(`stdout tail:\n${run.stdout.slice(-3000)}\nstderr tail:\n${run.stderr.slice(-1000)}`);
+    t.equal(run.exitCode, 0, 'exit code 0');
     const targets = new Map((run.results?.targets ?? []).map((target) => [target.target.name, target]));
     const verdict = (target: TargetResult | undefined, id: string) => target?.cases.find((entry) => entry.id === id)?.actual;
     const base = targets.get('base');
