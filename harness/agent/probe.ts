@@ -1,7 +1,7 @@
 // Capability probe on the target: kfunc presence from the kernel's BTF, then small probe programs loaded one by one.
 import { BpfObject, kernelBtfHasFunc } from '../native/index.js';
 import { WALK_KFUNCS, type ProbeFacts } from '../suites/capability.js';
-import { logExcerpt } from '../suites/verdict.js';
+import { decidingLine } from '../suites/verdict.js';
 import { loadSingleProgram } from './single-load.js';
 
 /** Collects the raw facts; the orchestrator derives the level from them. */
@@ -15,7 +15,7 @@ export function probeKernel(objects: readonly string[]): ProbeFacts {
     listing.close();
     for (const name of names) {
       const result = loadSingleProgram(path, name, 5);
-      probes[name] = result.loaded ? { loaded: true } : { loaded: false, message: logExcerpt(result.log, 1) || 'rejected without a log' };
+      probes[name] = result.loaded ? { loaded: true } : { loaded: false, message: decidingLine(result.log) || 'rejected without a log' };
     }
   }
   return { kfuncs, probes };

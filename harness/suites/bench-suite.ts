@@ -4,7 +4,7 @@ import type { BenchResult, CellResult, IntegrityResult, RatioResult } from '../r
 import type { Target } from '../targets/target.js';
 import { buildCell, buildRatios, calibration, type RawSample } from './bench-cells.js';
 import { atLeast, KPTR_VARIANTS, VARIANT_NEEDS, type BenchVariant, type Level } from './capability.js';
-import { logExcerpt } from './verdict.js';
+import { decidingLine, logExcerpt } from './verdict.js';
 
 export interface BenchListener {
   rejected(variant: BenchVariant, message: string): void;
@@ -47,7 +47,7 @@ export async function runBenchSuite(target: Target, object: string, config: Benc
     },
     (event) => {
       if (event.type === 'bench-rejected') {
-        const message = event.code === 'ELOADED' ? 'expected the verifier to reject this variant on this kernel, but it loaded' : logExcerpt(event.log, 1);
+        const message = event.code === 'ELOADED' ? 'expected the verifier to reject this variant on this kernel, but it loaded' : decidingLine(event.log);
         if (event.code === 'ELOADED') listener.error(`variant ${event.variant}: ${message}`);
         listener.rejected(event.variant, message);
       } else if (event.type === 'sample') {

@@ -23,11 +23,30 @@ export function logExcerpt(log: string, lines = 6): string {
   return kept.slice(-lines).join('\n');
 }
 
+// 7.x verifiers add a diagnostic report whose "^-- error: ..." line names the reason in words.
+const REPORT_ERROR = /\^-- error: (.*)$/;
+
+/** The one line that says why the verifier rejected: the report's error line when there is one, else the last unindented line. */
+export function decidingLine(log: string): string {
+  const lines = log.split('\n');
+  const reported = lines.map((line) => REPORT_ERROR.exec(line)?.[1]).find((text) => text !== undefined);
+  if (reported) return reported.trim();
+  const plain = lines.filter((line) => line.trim() && !/^\s/.test(line) && !STATS_LINE.test(line) && !/^(Suggestion|Causal path|Source context|Instruction context):?$/.test(line.trim()));
+  return plain.at(-1) ?? logExcerpt(log, 1);
+}
+
+/** The deciding line first, then the log's last lines, without repeating it. */
+function failureExcerpt(log: string): string {
+  const tail = logExcerpt(log);
+  const reason = decidingLine(log);
+  return reason && !tail.includes(reason) ? `${reason}\n…\n${tail}` : tail;
+}
+
 /** Compares what the verifier did with what the case expects at `level`. */
 export function judgeCase(expectation: CaseExpectation, level: Level, loaded: boolean, log: string): CaseOutcome {
   const expected: Verdict = expectation.acceptOn.includes(level) ? 'accept' : 'reject';
   const actual: Verdict = loaded ? 'accept' : 'reject';
-  const excerpt = logExcerpt(log);
+  const excerpt = failureExcerpt(log);
   if (expectation.needsWalk && level === 'nowalk') {
     return { status: 'skip', expected, actual, reason: 'kernel lacks bpf_rbtree_root/left/right (added in 6.16)' };
   }

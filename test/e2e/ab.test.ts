@@ -4,7 +4,7 @@ import type { TargetResult } from '../../harness/results/model.js';
 import { runCli } from '../helpers/cli.js';
 
 if (process.env.KPTRLAB_E2E !== '1') {
-  t.plan(0, 'set KPTRLAB_E2E=1 to build (or reuse) and boot four kernels (about 6 minutes with cached kernels)');
+  t.plan(0, 'set KPTRLAB_E2E=1 to build (or reuse) and boot five kernels (about 4 minutes with cached kernels)');
 } else {
   t.test('kptrlab run --config config/ab.yaml', async (t) => {
     const run = await runCli(['run', '--config', 'config/ab.yaml']);
@@ -13,6 +13,7 @@ if (process.env.KPTRLAB_E2E !== '1') {
     const targets = new Map((run.results?.targets ?? []).map((target) => [target.target.name, target]));
     const verdict = (target: TargetResult | undefined, id: string) => target?.cases.find((entry) => entry.id === id)?.actual;
     const base = targets.get('base');
+    const lock = targets.get('lock');
     const v5 = targets.get('v5');
     const patched = targets.get('patched');
     t.equal(base?.capability?.level, 'base', 'base kernel: none of the series');
@@ -20,11 +21,14 @@ if (process.env.KPTRLAB_E2E !== '1') {
     t.equal(patched?.capability?.level, 'full', 'patched kernel: the full series');
     t.equal(verdict(base, 'fast_plain'), 'reject');
     t.equal(verdict(base, 'baseline_xchg_owning_locked'), 'reject');
+    t.equal(lock?.capability?.level, 'lock', 'patch 1 only: kptr_xchg under a lock');
+    t.equal(verdict(lock, 'baseline_xchg_owning_locked'), 'accept', 'patch 1 makes the baseline workaround load');
+    t.equal(verdict(lock, 'fast_plain'), 'reject', 'but not the fast path');
     t.equal(verdict(v5, 'fast_plain'), 'accept', 'v5 accepts the fast path on plain nodes');
     t.equal(verdict(v5, 'fast_refcounted'), 'reject', 'v5 rejects it on refcounted nodes (the review finding)');
     t.equal(verdict(patched, 'fast_plain'), 'accept');
     t.equal(verdict(patched, 'fast_refcounted'), 'accept');
-    for (const target of [base, v5, patched]) {
+    for (const target of [base, lock, v5, patched]) {
       t.ok(target, 'target ran');
       if (!target) continue;
       const name = target.target.name;
@@ -45,6 +49,6 @@ if (process.env.KPTRLAB_E2E !== '1') {
     t.same(arm64?.errors, [], 'arm64: no errors or kernel splats');
     t.ok(patched?.bench?.ratios.some((ratio) => ratio.numerator === 'stock' && ratio.denominator === 'fast' && ratio.ratio > 1), 'patched: stock/fast speedup measured');
     t.match(run.stdout, /verdicts across kernels:/);
-    t.match(run.stdout, /fast_refcounted\s+reject\s+reject\s+accept\s+accept\s+yes\s+pass/);
+    t.match(run.stdout, /fast_refcounted\s+reject\s+reject\s+reject\s+accept\s+accept\s+yes\s+pass/);
   });
 }

@@ -22,7 +22,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 t.test('usage errors exit 2 and say what to do', async (t) => {
   t.match(await run(['frobnicate']), { code: 2, err: /unknown subcommand "frobnicate"/ });
   t.match(await run(['build', '--arch', 'sparc']), { code: 2, err: /unknown --arch "sparc"[\s\S]*fix: Use one of: x86_64, arm64/ });
-  t.match(await run(['build', '--variant', 'nope']), { code: 2, err: /no kernel variant "nope"[\s\S]*base, v5, patched/ });
+  t.match(await run(['build', '--variant', 'nope']), { code: 2, err: /no kernel variant "nope"[\s\S]*base, lock, v5, patched/ });
   t.match(await run(['build', '--varient', 'base']), { code: 2, err: /Unknown option '--varient'/ });
   t.match(await run(['build', '--config', '/nonexistent.yaml']), { code: 2, err: /CONFIG_NOT_FOUND/ });
   t.match(await run(['--help']), { code: 0, out: /build\|list\|gc/ });

@@ -36,10 +36,11 @@ t.test('kernels.build lists what `kernel build` makes by default', async (t) => 
   const shipped = loadKernelsConfig(projectPath('config', 'ab.yaml'));
   t.same(shipped.defaultBuilds, [
     { variant: 'base', arch: 'x86_64' },
+    { variant: 'lock', arch: 'x86_64' },
     { variant: 'v5', arch: 'x86_64' },
     { variant: 'patched', arch: 'x86_64' },
     { variant: 'patched', arch: 'arm64' },
   ]);
   const text = readFileSync(projectPath('config', 'ab.yaml'), 'utf8').replace('arm64: [patched]', 'arm64: [pached]');
-  t.throws(() => parseKernelsSection('ab.yaml', text), { message: /kernels\.build\.arm64\[0\]: expected one of base, v5, patched, patched-debug/ });
+  t.throws(() => parseKernelsSection('ab.yaml', text), { message: /kernels\.build\.arm64\[0\]: expected one of base, lock, v5, patched, patched-debug/ });
 });

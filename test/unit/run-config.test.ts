@@ -87,7 +87,7 @@ t.test('qemu targets: kernel variant checked against the kernels: section', asyn
   t.match(config.targets[0], { kind: 'qemu', arch: 'x86_64', accel: 'auto', icount: true, cpus: 2, kernel: { variant: 'patched' } });
   const unknown = errorOf(`${kernels}\nname: x\ntargets:\n  - {name: p, kind: qemu, kernel: {variant: pached}}\n`);
   t.equal(unknown.details.keyPath, 'targets[0].kernel.variant');
-  t.match(unknown.details.expected, /one of the kernel variants base, v5, patched/);
+  t.match(unknown.details.expected, /one of the kernel variants base, lock, v5, patched/);
   const both = errorOf('name: x\ntargets:\n  - {name: p, kind: qemu, kernel: {variant: a, debianPackage: b}}\n');
   t.match(both.details.expected, /exactly one of variant or debianPackage/);
   const noKernels = errorOf('name: x\ntargets:\n  - {name: p, kind: qemu, kernel: {variant: a}}\n');

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { isCase, parseAnnotations } from '../../harness/suites/annotations.js';
-import { judgeCase, logExcerpt } from '../../harness/suites/verdict.js';
+import { decidingLine, judgeCase, logExcerpt } from '../../harness/suites/verdict.js';
 
 const LOCK = 'function calls are not allowed while holding a lock';
 
@@ -44,4 +44,33 @@ t.test('log excerpt drops the stats lines and keeps the deciding ones', async (t
   t.equal(logExcerpt(log, 2), 'c\nR1 bad');
   const log73 = 'R1 type=rcu_ptr_ expected=map_value\nverification time 9 usec\nstack depth 16\nprocessed 9 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0\nsubprog 0 (bench_fast) main insns_self 1167 insns_total 1167 stack 16\nsubprog 1 (node_less) static insns_self 0 insns_total 0 stack 0\n';
   t.equal(logExcerpt(log73, 1), 'R1 type=rcu_ptr_ expected=map_value', '7.x per-subprog stats lines are trailer too');
+});
+
+t.test('the deciding line: 7.x report error line, else the last unindented line', async (t) => {
+  const report = [
+    '9: (85) call bpf_obj_drop_impl#41755',
+    'function calls are not allowed while holding a lock',
+    '  drop_nonown @ nonown_lifetime.bpf.c:177:3',
+    '  Source context:',
+    '  >>> 177 |                 bpf_obj_drop(container_of(rb, struct kl_node, rb));',
+    '          |                 ^-- error: function call is not allowed before leaving lock region',
+    '  Instruction context:',
+    '  >>>  9 | (85) call bpf_obj_drop_impl#41755',
+    '',
+    'Suggestion:',
+    '  Release the BPF spin lock before making this call, or move the call outside the locked region.',
+    '',
+    'verification time 709 usec',
+    'stack depth max 0',
+    'subprog 0 (drop_nonown) main insns_self 8 insns_total 8 stack 0',
+    'processed 8 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+  ].join('\n');
+  t.equal(decidingLine(report), 'function call is not allowed before leaving lock region');
+  t.equal(decidingLine('0: (85) call bpf_kptr_xchg#194\nfunction calls are not allowed while holding a lock\nprocessed 1 insns (limit 1) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n'), 'function calls are not allowed while holding a lock');
+  const parsed = parseAnnotations(['kptrlab.accept=full', 'kptrlab.msg.*=never matches']);
+  if (!parsed.ok) throw new Error(parsed.problem);
+  const outcome = judgeCase(parsed.expectation, 'base', false, report);
+  t.match(outcome.excerpt, /function call is not allowed before leaving lock region/, 'a failure excerpt shows the reason');
+  const longTail = report.replace('Suggestion:', ['Causal path:', '  a', '  b', '  c', '  d', '  e', '  f', 'Suggestion:'].join('\n'));
+  t.match(judgeCase(parsed.expectation, 'base', false, longTail).excerpt, /^function call is not allowed before leaving lock region\n…\n/, 'even when it is far from the end');
 });
