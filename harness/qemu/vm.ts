@@ -10,6 +10,8 @@ import type { VmEventListener } from './events.js';
 import type { VmAccel, VmArch } from './machine.js';
 import { reapStaleVms } from './registry.js';
 
+const EXEC_ATTEMPTS = 3;
+
 export interface VmOptions {
   name: string;
   arch: VmArch;
@@ -114,9 +116,19 @@ export class Vm {
     return this.session;
   }
 
-  /** Runs argv in the guest with its own timeout. */
+  /** Runs argv in the guest with its own timeout; a channel that never opened is retried on a fresh connection. */
   async exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
-    return (await this.ssh()).exec(argv, options);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await (await this.ssh()).exec(argv, options);
+      } catch (error) {
+        // SSH_EXEC means the command never started (dropbear sometimes drops the connection after a
+        // killed channel), so running it again cannot run it twice.
+        if (attempt >= EXEC_ATTEMPTS || !(error instanceof KptrlabError && error.code === 'SSH_EXEC')) throw error;
+        this.session.close();
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
   }
 
   /** Asks init to stop (reboot -f under -no-reboot ends QEMU); kills QEMU if it is still up after timeoutMs; removes the run folder. */
