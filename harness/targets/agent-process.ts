@@ -1,11 +1,10 @@
 // Starts the agent as a child, feeds it a request file and turns its stdout lines into events.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
+import { AgentStream } from './agent-stream.js';
 import { runChild } from '../util/child.js';
-import { KptrlabError } from '../util/errors.js';
 import { trackTempDir } from '../util/lifecycle.js';
 import { projectPath } from '../util/paths.js';
 
@@ -17,25 +16,17 @@ export async function runLocalAgent(request: AgentRequest, onEvent: (event: Agen
   const untrack = trackTempDir(dir);
   const requestPath = join(dir, 'request.json');
   writeFileSync(requestPath, JSON.stringify(request));
-  let done = false;
+  const stream = new AgentStream(onEvent);
   try {
     const result = await runChild(process.execPath, [AGENT_ENTRY, requestPath], {
       stage: `agent ${request.op}`,
       timeoutMs,
       allowFailure: true,
-      onLine: (line, stream) => {
-        if (stream !== 'stdout' || !line.startsWith('{')) return;
-        const event = JSON.parse(line) as AgentEvent;
-        if (event.type === 'done') done = true;
-        onEvent(event);
+      onLine: (line, source) => {
+        if (source === 'stdout') stream.line(line);
       },
     });
-    if (!done) {
-      const tail = result.stderr.trim().split('\n').slice(-8).join('\n');
-      throw new KptrlabError('AGENT_CRASHED', `agent ${request.op} ended without finishing (exit ${result.exitCode})${tail ? `:\n${tail}` : ''}`, {
-        hint: 'Results received so far are kept; the stderr tail above says where the agent stopped.',
-      });
-    }
+    stream.assertFinished(`agent ${request.op}`, String(result.exitCode), result.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     untrack();

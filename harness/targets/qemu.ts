@@ -13,6 +13,7 @@ import { KptrlabError } from '../util/errors.js';
 import { hashParts } from '../util/hash.js';
 import { cacheRoot, projectPath, projectRoot } from '../util/paths.js';
 import { AGENT_ENTRY } from './agent-process.js';
+import { AgentStream } from './agent-stream.js';
 import type { Target, TargetInfo } from './target.js';
 
 export interface QemuTargetOptions {
@@ -94,29 +95,15 @@ export class QemuTarget implements Target {
   /** Runs `node dist/harness/agent/main.js -` in the guest with the request on stdin; NDJSON lines become events. */
   async runAgent(request: AgentRequest, onEvent: (event: AgentEvent) => void): Promise<void> {
     const vm = this.requireVm();
-    let done = false;
+    const stream = new AgentStream(onEvent);
     let result;
     try {
-      result = await vm.exec(this.agentCommand(), {
-        timeoutMs: this.options.execTimeoutMs,
-        stdin: JSON.stringify(request),
-        onStdoutLine: (line) => {
-          if (!line.startsWith('{')) return;
-          const event = JSON.parse(line) as AgentEvent;
-          if (event.type === 'done') done = true;
-          onEvent(event);
-        },
-      });
+      result = await vm.exec(this.agentCommand(), { timeoutMs: this.options.execTimeoutMs, stdin: JSON.stringify(request), onStdoutLine: stream.line });
     } finally {
       this.scanConsole();
     }
-    if (!done) {
-      const tail = result.stderr.trim().split('\n').slice(-8).join('\n');
-      const splats = this.found.map((splat) => splat.line).slice(-3).join('\n');
-      throw new KptrlabError('AGENT_CRASHED', `agent ${request.op} in ${this.options.name} ended without finishing (exit ${result.exitCode ?? result.signal})${tail ? `:\n${tail}` : ''}${splats ? `\nkernel splats:\n${splats}` : ''}`, {
-        hint: 'Results received so far are kept; the stderr tail and the console splats above say where it stopped.',
-      });
-    }
+    const splats = this.found.map((splat) => splat.line).slice(-3).join('\n');
+    stream.assertFinished(`agent ${request.op} in ${this.options.name}`, String(result.exitCode ?? result.signal), result.stderr, splats ? `\nkernel splats:\n${splats}` : '');
   }
 
   /** The agent's argv in the guest: the guest's own node when it has its own root, else the host's node over 9p. */
