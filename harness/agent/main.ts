@@ -6,6 +6,7 @@ import { runBench } from './bench.js';
 import { emit } from './emit.js';
 import { probeKernel } from './probe.js';
 import { AGENT_PROTOCOL_VERSION, type AgentRequest } from './protocol.js';
+import { runSelftests } from './selftest.js';
 import { runVerify } from './verify.js';
 
 function main(): number {
@@ -20,6 +21,7 @@ function main(): number {
   if (request.op === 'probe') emit({ type: 'probe', facts: probeKernel(request.objects) });
   else if (request.op === 'verify') runVerify(request);
   else if (request.op === 'bench') runBench(request);
+  else if (request.op === 'selftest') runSelftests(request);
   else {
     process.stderr.write(`agent: unknown op ${(request as { op: string }).op}\n`);
     return 2;

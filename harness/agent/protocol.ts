@@ -31,7 +31,29 @@ export interface BenchRequest {
   seed: number;
 }
 
-export type AgentRequest = ProbeRequest | VerifyRequest | BenchRequest;
+/** One load of a tree selftest object, as the tree's runner would do it (see harness/selftests/jobs.ts). */
+export interface SelftestJob {
+  id: string;
+  object: string;
+  /** Programs to load (the test and its auxiliaries); null keeps the object's own autoload choices (a skeleton load). */
+  load: string[] | null;
+  /** The program under test: its log and its test run are reported; null for a whole-object load. */
+  program: string | null;
+  /** Verifier log level; 0 lets libbpf retry a failed load at level 1, as test_progs does. */
+  logLevel: number;
+  /** __flag() edits over the runner's testing flags; null leaves the program's flags alone. */
+  flags: { set: number; clear: number } | null;
+  /** Run the program once after a successful load: syscall programs with empty options, others with 64 zero bytes. */
+  execute: { emptyOpts: boolean } | null;
+  unpriv: boolean;
+}
+
+export interface SelftestRequest {
+  op: 'selftest';
+  jobs: SelftestJob[];
+}
+
+export type AgentRequest = ProbeRequest | VerifyRequest | BenchRequest | SelftestRequest;
 
 /** The verifier's statistics as parsed from the log (the same shape travels on the wire). */
 export type VerifierStatsWire = VerifierStats;
@@ -56,4 +78,22 @@ export type AgentEvent =
   | { type: 'sample'; size: number; variant: BenchVariant; round: number; durationNs: number; lookups: number; hits: number; misses: number }
   | { type: 'integrity'; size: number; expectedSum: number; checkSum: number; expectedNodes: number; checkNodes: number; misses: number }
   | { type: 'size-error'; size: number; message: string; log?: string }
+  | { type: 'selftest-env'; testingFlags: number; jited: boolean; unprivDisabled: number }
+  | {
+      type: 'selftest-result';
+      id: string;
+      loaded: boolean;
+      /** Errno name of a failed load ('EACCES', 'EINVAL', ...). */
+      code?: string;
+      /** Verifier log of the program under test (whole-object loads: every program's log, headed by its name). */
+      log: string;
+      /** libbpf's own messages (kfunc resolution, relocation errors): not part of the verifier log. */
+      libbpf: string;
+      retval?: number;
+      runError?: string;
+      /** Why the job was not attempted (the tree's runner skips it too). */
+      skipped?: string;
+      /** Why kptrlab cannot run the job as the tree's runner would (the subtest fails, so only a deny entry silences it). */
+      unsupported?: string;
+    }
   | { type: 'done' };

@@ -14,7 +14,10 @@ commands:
   verify  [--config <yaml>]      only the verifier matrix
   bench   [--config <yaml>] [--sizes 16,4096] [--samples N]
                                  only the benchmark
-options for run/verify/bench:
+  selftests [--config <yaml>]    the kernel tree's own rbtree/kptr selftests (kselftests/suite.yaml), judged by
+                                 the tree's annotations, compared with the tree's test_progs where it builds
+options for run/verify/bench/selftests:
+  --target NAME                  only this target of the config (repeatable)
   --reporter table|tap           terminal table (default) or TAP 14
   --output <dir>                 results folder (default: the config's output.dir)
 
@@ -33,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
     case 'verify':
     case 'bench':
+    case 'selftests':
       return runCommand(command, rest);
     case undefined:
     case '-h':

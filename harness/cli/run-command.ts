@@ -10,7 +10,7 @@ import { projectPath } from '../util/paths.js';
 
 export const DEFAULT_CONFIG = projectPath('config', 'local.yaml');
 
-export type RunMode = 'run' | 'verify' | 'bench';
+export type RunMode = 'run' | 'verify' | 'bench' | 'selftests';
 
 /** Parses the command's flags, narrows the config to the mode, and runs it. */
 export async function runCommand(mode: RunMode, argv: string[]): Promise<number> {
@@ -22,6 +22,7 @@ export async function runCommand(mode: RunMode, argv: string[]): Promise<number>
       output: { type: 'string', short: 'o' },
       sizes: { type: 'string' },
       samples: { type: 'string' },
+      target: { type: 'string', short: 't', multiple: true },
     },
     strict: true,
   });
@@ -36,12 +37,24 @@ export async function runCommand(mode: RunMode, argv: string[]): Promise<number>
   return executeRun(config, bus, { outputDir: values.output });
 }
 
-function narrow(config: RunConfig, mode: RunMode, values: { sizes?: string; samples?: string }): RunConfig {
-  const bench = { ...config.bench, enabled: mode === 'verify' ? false : mode === 'bench' ? true : config.bench.enabled };
+function narrow(config: RunConfig, mode: RunMode, values: { sizes?: string; samples?: string; target?: string[] }): RunConfig {
+  const bench = { ...config.bench, enabled: mode === 'verify' || mode === 'selftests' ? false : mode === 'bench' ? true : config.bench.enabled };
   if (values.sizes) bench.sizes = parseNumberList('--sizes', values.sizes);
   if (values.samples) bench.samples = parseNumberList('--samples', values.samples)[0]!;
-  const verify = { ...config.verify, enabled: mode === 'bench' ? false : mode === 'verify' ? true : config.verify.enabled };
-  return { ...config, bench, verify };
+  const verify = { ...config.verify, enabled: mode === 'bench' || mode === 'selftests' ? false : mode === 'verify' ? true : config.verify.enabled };
+  const selftests = { ...config.selftests, enabled: mode === 'selftests' ? true : mode === 'run' ? config.selftests.enabled : false };
+  return { ...config, bench, verify, selftests, targets: pickTargets(config, values.target) };
+}
+
+// --target narrows the run to named targets; an unknown name lists the ones the config has.
+function pickTargets(config: RunConfig, names: string[] | undefined): RunConfig['targets'] {
+  if (!names?.length) return config.targets;
+  const known = config.targets.map((target) => target.name);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length) {
+    throw new KptrlabError('USAGE', `--target ${unknown.join(', ')}: no such target in ${config.file}`, { hint: `Use one of: ${known.join(', ')}.`, exitCode: ExitCode.usage });
+  }
+  return config.targets.filter((target) => names.includes(target.name));
 }
 
 function parseNumberList(flag: string, text: string): number[] {

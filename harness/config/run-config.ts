@@ -1,6 +1,8 @@
 // Run config: typed objects with documented defaults (step 1), then rules across fields (step 2).
 import { BENCH_VARIANTS, type BenchVariant } from '../suites/capability.js';
-import { parseKernelsSection, type KernelsConfig } from '../kernel/kernel-config.js';
+import { parseKernelsSection, parseSource, type KernelsConfig } from '../kernel/kernel-config.js';
+import type { SourceSpec } from '../kernel/source.js';
+import { SERIES, type Series } from '../selftests/expectations.js';
 import type { KernelArch } from '../kernel/toolchain.js';
 import { Cursor } from './cursor.js';
 
@@ -11,6 +13,8 @@ export interface LocalTargetConfig {
   kind: 'local';
   /** Run the benchmark on this target (default true). */
   bench: boolean;
+  /** What the kernel has of the series under test; selftests that need more are expected to fail. */
+  series?: Series;
 }
 
 export interface QemuTargetConfig {
@@ -27,6 +31,7 @@ export interface QemuTargetConfig {
   bootTimeoutSec: number;
   execTimeoutSec: number;
   bench: boolean;
+  series?: Series;
 }
 
 export type TargetConfig = LocalTargetConfig | QemuTargetConfig;
@@ -56,6 +61,19 @@ export interface BenchConfig {
   seed: number;
 }
 
+export interface SelftestsConfig {
+  /** `kptrlab selftests` turns this on; `run` runs them only when the config says so. */
+  enabled: boolean;
+  /** Which tree tests run and how skeleton-style files are judged (relative to the project root). */
+  suite: string;
+  /** Deny/allow entries, each with a reason and an expiry date. */
+  lists: string;
+  /** Where the tree comes from; default: the kernels: section's source, else Debian's linux-source-7.3. */
+  source: SourceSpec;
+  /** Also build the tree's own test_progs for the selected tests and compare its verdicts with ours. */
+  testProgs: boolean;
+}
+
 export interface OutputConfig {
   /** Folder for results; each run writes <dir>/<run id>/results.json. */
   dir: string;
@@ -71,6 +89,7 @@ export interface RunConfig {
   probes: string;
   verify: VerifyConfig;
   bench: BenchConfig;
+  selftests: SelftestsConfig;
   output: OutputConfig;
 }
 
@@ -88,12 +107,13 @@ export const DEFAULTS = {
     repeat: 10,
     seed: 1,
   },
+  selftests: { enabled: false, suite: 'kselftests/suite.yaml', lists: 'kselftests/lists.yaml', testProgs: true },
   output: { dir: 'results' },
 } as const;
 
 export const MIN_SAMPLES = 10;
 export const MAX_TREE_SIZE = 1 << 20;
-const TOP_KEYS = ['schemaVersion', 'name', 'kernels', 'targets', 'probes', 'verify', 'bench', 'output'] as const;
+const TOP_KEYS = ['schemaVersion', 'name', 'kernels', 'targets', 'probes', 'verify', 'bench', 'selftests', 'output'] as const;
 const QEMU_DEFAULTS = { cpus: 2, memoryMiB: 2048, accel: 'auto', icount: true, bootTimeoutSec: 180, execTimeoutSec: 1800 } as const;
 
 /** Parses and validates YAML text; every error names file, line, key, expected, given and fix. */
@@ -112,8 +132,10 @@ export function parseRunConfig(file: string, text: string): RunConfig {
     probes: root.at('probes').string({ default: DEFAULTS.probes }),
     verify: parseVerify(root.at('verify')),
     bench: parseBench(root.at('bench')),
+    selftests: { enabled: false, suite: '', lists: '', source: { kind: 'debian', package: '', suite: '' }, testProgs: false },
     output: parseOutput(root.at('output')),
   };
+  config.selftests = parseSelftests(root.at('selftests'), config.kernels?.source);
   checkAcrossFields(root, config);
   return config;
 }
@@ -123,15 +145,15 @@ function parseTargets(cursor: Cursor): TargetConfig[] {
   return cursor.list().map((item) => {
     const kind = item.at('kind').oneOf(['local', 'qemu'] as const, 'local');
     if (kind === 'local') {
-      item.keys(['name', 'kind', 'bench']);
-      return { name: item.at('name').string({ default: kind }), kind, bench: item.at('bench').boolean({ default: true }) };
+      item.keys(['name', 'kind', 'bench', 'series']);
+      return { name: item.at('name').string({ default: kind }), kind, bench: item.at('bench').boolean({ default: true }), series: parseSeries(item.at('series')) };
     }
     return parseQemuTarget(item);
   });
 }
 
 function parseQemuTarget(item: Cursor): QemuTargetConfig {
-  item.keys(['name', 'kind', 'arch', 'kernel', 'cpus', 'memoryMiB', 'accel', 'icount', 'bootTimeoutSec', 'execTimeoutSec', 'bench']);
+  item.keys(['name', 'kind', 'arch', 'kernel', 'cpus', 'memoryMiB', 'accel', 'icount', 'bootTimeoutSec', 'execTimeoutSec', 'bench', 'series']);
   const kernel = item.at('kernel');
   if (kernel.isMissing()) kernel.fail('a kernel: {variant: <name>} or {debianPackage: <package>}', 'Add e.g. "kernel: {variant: patched}".');
   kernel.keys(['variant', 'debianPackage']);
@@ -150,6 +172,23 @@ function parseQemuTarget(item: Cursor): QemuTargetConfig {
     bootTimeoutSec: item.at('bootTimeoutSec').number({ default: QEMU_DEFAULTS.bootTimeoutSec, integer: true, min: 5 }),
     execTimeoutSec: item.at('execTimeoutSec').number({ default: QEMU_DEFAULTS.execTimeoutSec, integer: true, min: 5 }),
     bench: item.at('bench').boolean({ default: true }),
+    series: parseSeries(item.at('series')),
+  };
+}
+
+function parseSeries(cursor: Cursor): Series | undefined {
+  return cursor.isMissing() ? undefined : cursor.oneOf(SERIES);
+}
+
+function parseSelftests(cursor: Cursor, kernelsSource: SourceSpec | undefined): SelftestsConfig {
+  cursor.keys(['enabled', 'suite', 'lists', 'source', 'testProgs']);
+  const source = cursor.at('source');
+  return {
+    enabled: cursor.at('enabled').boolean({ default: DEFAULTS.selftests.enabled }),
+    suite: cursor.at('suite').string({ default: DEFAULTS.selftests.suite }),
+    lists: cursor.at('lists').string({ default: DEFAULTS.selftests.lists }),
+    source: source.isMissing() && kernelsSource ? kernelsSource : parseSource(source),
+    testProgs: cursor.at('testProgs').boolean({ default: DEFAULTS.selftests.testProgs }),
   };
 }
 
@@ -198,7 +237,7 @@ function checkAcrossFields(root: Cursor, config: RunConfig): void {
   if (config.bench.enabled && config.bench.variants.filter((variant) => variant !== 'empty').length === 0) {
     bench.at('variants').fail('at least one variant besides the empty calibration loop', 'Add e.g. "variants: [stock, walk]".');
   }
-  if (!config.verify.enabled && !config.bench.enabled) root.fail('verify or bench enabled', 'Set verify.enabled or bench.enabled to true.');
+  if (!config.verify.enabled && !config.bench.enabled && !config.selftests.enabled) root.fail('verify, bench or selftests enabled', 'Set verify.enabled or bench.enabled to true.');
   config.targets.forEach((target, index) => {
     if (target.kind !== 'qemu' || !('variant' in target.kernel)) return;
     const at = root.at('targets').list()[index]!.at('kernel').at('variant');

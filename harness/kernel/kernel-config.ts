@@ -88,7 +88,8 @@ function parseDefaultBuilds(cursor: Cursor, variants: KernelVariant[]): Array<{ 
   );
 }
 
-function parseSource(cursor: Cursor): SourceSpec {
+/** A `source:` mapping (kind debian|git|dir|tarball); defaults to Debian linux-source-7.3 from trixie-backports. */
+export function parseSource(cursor: Cursor): SourceSpec {
   const kind = cursor.at('kind').oneOf(sourceKinds, 'debian');
   switch (kind) {
     case 'debian':

@@ -13,4 +13,4 @@ export {
   type TestRunOptions,
   type TestRunResult,
 } from './object.js';
-export { kernelBtfHasFunc, libbpfRuntimeVersion, libbpfVersion, possibleCpus, probeBpf } from './kernel.js';
+export { kernelBtfHasFunc, libbpfRuntimeVersion, libbpfVersion, possibleCpus, probeBpf, probeProgFlags } from './kernel.js';

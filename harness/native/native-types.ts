@@ -6,6 +6,8 @@ export interface RawProgram {
   type: string;
   autoload: boolean;
   insnCount: number;
+  /** bpf_program__flags: prog_flags the load will use (BPF_F_SLEEPABLE from the section, ...). */
+  flags: number;
   fd: number;
 }
 
@@ -68,6 +70,7 @@ export interface NativeHandle {
   declTags(program: string): string[];
   setAutoload(program: string, on: boolean): void;
   setType(program: string, type: string): void;
+  setFlags(program: string, flags: number): void;
   load(logLevel: number, logSize: number): RawLoad;
   testRun(program: string, options: RawTestRunOptions): RawTestRun;
   sectionRead(map: string): Buffer;
@@ -84,6 +87,7 @@ export interface NativeModule {
   progTypeNames(): string[];
   kernelBtfHasFunc(name: string): boolean;
   probeBpf(): void;
+  probeProgFlags(flags: number): boolean;
   possibleCpus(): number;
   libbpfVersion: string;
   libbpfRuntimeVersion: string;

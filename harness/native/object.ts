@@ -13,6 +13,8 @@ export interface ProgramInfo {
   type: string;
   autoload: boolean;
   insnCount: number;
+  /** prog_flags the load will use (BPF_F_SLEEPABLE from a ".s" section, or what setFlags stored). */
+  flags: number;
 }
 
 export interface MapInfo {
@@ -109,7 +111,7 @@ export class BpfObject {
 
   /** Every program (not subprograms) in libbpf's load order. */
   programs(): ProgramInfo[] {
-    return this.#live('programs').programs().map(({ name, section, type, autoload, insnCount }) => ({ name, section, type, autoload, insnCount }));
+    return this.#live('programs').programs().map(({ name, section, type, autoload, insnCount, flags }) => ({ name, section, type, autoload, insnCount, flags }));
   }
 
   /** Every map, internal (.bss/.data/.rodata/...) ones with their ELF section. */
@@ -149,6 +151,13 @@ export class BpfObject {
     const name = this.#program(program, 'setProgramType');
     const wanted = checkOneOf(type, 'type', 'program type', loadNative().progTypeNames());
     this.#configure('setProgramType', (handle) => handle.setType(name, wanted));
+  }
+
+  /** Replaces a program's prog_flags (BPF_F_*) for the load (before load). */
+  setFlags(program: string, flags: number): void {
+    const name = this.#program(program, 'setFlags');
+    const value = checkInt(flags, 'flags', 0, U32_MAX);
+    this.#configure('setFlags', (handle) => handle.setFlags(name, value));
   }
 
   /** Names of the BTF decl tags on the program's function itself (not on its parameters). */

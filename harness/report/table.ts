@@ -3,6 +3,8 @@ import type { CaseResult, RunResults, TargetResult } from '../results/model.js';
 import type { RunEvent } from '../runner/events.js';
 import { BENCH_VARIANTS, LEVEL_MEANING } from '../suites/capability.js';
 import { speedupTable, verdictMatrix } from './ab-summary.js';
+import { SELFTEST_HEADER, selftestCounts, selftestMatrix, selftestRow } from './selftest-table.js';
+import type { SelftestResult } from '../results/model.js';
 import { formatTable, indent, medianWithCi, sig } from './format.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
@@ -37,6 +39,12 @@ export class TableReporter implements Reporter {
         break;
       case 'case':
         this.caseRow(event.target, event.result);
+        break;
+      case 'selftest':
+        this.selftestRow(event.target, event.result);
+        break;
+      case 'selftest-compare':
+        if (!event.agrees) this.line(`  DIFFERS ${event.id}: kptrlab ${event.ours}, test_progs ${event.theirsName}:${event.theirs}`);
         break;
       case 'bench-rejected':
         this.line(`  bench ${event.variant}: rejected by the verifier: ${event.message}`);
@@ -73,12 +81,29 @@ export class TableReporter implements Reporter {
     }
   }
 
+  private selftestRow(target: string, result: SelftestResult): void {
+    if (!this.casesHeaderShown.has(`selftests:${target}`)) {
+      this.casesHeaderShown.add(`selftests:${target}`);
+      this.line(`  kernel tree selftests:\n${SELFTEST_HEADER}`);
+    }
+    this.line(selftestRow(result));
+    // Known outcomes get one short line; the full reason is in results.json.
+    const known = result.status === 'allowed-fail' || result.status === 'expected-fail' || result.status === 'skip';
+    if (result.status !== 'pass' && result.reason) this.line(`      why: ${known && result.reason.length > 160 ? `${result.reason.slice(0, 160)}…` : result.reason}`);
+    if ((result.status === 'fail' || result.status === 'unexpected-pass') && result.excerpt) this.line(indent(result.excerpt, '      | '));
+  }
+
   private summary(results: RunResults, exitCode: number, resultsPath: string): void {
     for (const target of results.targets) this.benchTable(target);
     const matrix = verdictMatrix(results);
     if (matrix) this.line(`\nverdicts across kernels:\n${indent(matrix, '  ')}`);
     const speedups = speedupTable(results);
     if (speedups) this.line(`\nfast-path speedups (ratio of medians, 95% CI; never compare across accelerators):\n${indent(speedups, '  ')}`);
+    const selftests = selftestMatrix(results);
+    if (selftests) this.line(`\nkernel tree selftests across kernels (XFAIL: expected because the config declares the series absent there):\n${indent(selftests, '  ')}`);
+    for (const target of results.targets) {
+      if (target.selftests) this.line(`selftests on ${target.target.name}: ${selftestCounts(target.selftests.tests) || 'none run'}${target.selftests.testProgs ? `; test_progs: ${target.selftests.testProgs.note}` : ''}`);
+    }
     const cases = results.targets.flatMap((target) => target.cases);
     const count = (status: CaseResult['status']) => cases.filter((entry) => entry.status === status).length;
     if (cases.length) this.line(`\nverifier: ${count('pass')} passed, ${count('fail')} failed, ${count('error')} errors, ${count('skip')} skipped`);

@@ -1,14 +1,18 @@
-// TAP 14 output: one test point per verifier case, benchmark cell and integrity check.
+// TAP 14 output: one test point per verifier case, benchmark cell and integrity check; a target's tree
+// selftests form one TAP subtest with a point per program, streamed as they arrive.
 import type { RunEvent } from '../runner/events.js';
 import { medianWithCi } from './format.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
 export class TapReporter implements Reporter {
   private count = 0;
+  // The open "# Subtest: <target> selftests" group, closed by the first point outside it.
+  private group: { target: string; count: number; failed: boolean } | undefined;
 
   constructor(private readonly context: ReporterContext) {}
 
   onEvent(event: RunEvent): void {
+    if (this.group && !(event.type === 'selftest' && event.target === this.group.target) && event.type !== 'stage') this.closeGroup();
     switch (event.type) {
       case 'run-start':
         this.context.write('TAP version 14\n');
@@ -26,6 +30,21 @@ export class TapReporter implements Reporter {
         this.point(result.status !== 'fail' && result.status !== 'error', `${event.target} verify ${result.id}: expect ${result.expected}, got ${result.actual}${directive}`, details);
         break;
       }
+      case 'selftest': {
+        const result = event.result;
+        const directive = result.status === 'skip' ? ` # SKIP ${result.reason ?? ''}` : result.status === 'expected-fail' || result.status === 'allowed-fail' ? ` # TODO ${result.reason ?? ''}` : '';
+        const failed = result.status === 'fail' || result.status === 'unexpected-pass';
+        const compared = result.testProgs ? `, test_progs ${result.testProgs.verdict}` : '';
+        this.group ??= this.openGroup(event.target);
+        this.group.count += 1;
+        this.group.failed ||= failed;
+        // TAP's idiom for a known failure: "not ok ... # TODO reason", which consumers do not count as failed.
+        this.point(!failed && !directive.startsWith(' # TODO'), `${result.id}: expect ${result.expected}, got ${result.actual}${compared}${directive}`, failed ? { reason: result.reason, excerpt: result.excerpt } : undefined, '    ', this.group.count);
+        break;
+      }
+      case 'selftest-compare':
+        if (!event.agrees) this.point(false, `${event.target} selftest ${event.id}: kptrlab and test_progs differ`, { kptrlab: event.ours, test_progs: `${event.theirsName}:${event.theirs}` });
+        break;
       case 'compile-error':
         this.point(false, `${event.target} compile ${event.source}`, { error: event.firstError });
         break;
@@ -46,17 +65,29 @@ export class TapReporter implements Reporter {
     }
   }
 
-  private point(ok: boolean, description: string, details?: Record<string, unknown>): void {
-    this.count += 1;
-    this.context.write(`${ok ? 'ok' : 'not ok'} ${this.count} - ${description.replace(/#(?! SKIP)/g, '\\#')}\n`);
+  private openGroup(target: string): { target: string; count: number; failed: boolean } {
+    this.context.write(`# Subtest: ${target} selftests\n`);
+    return { target, count: 0, failed: false };
+  }
+
+  private closeGroup(): void {
+    const group = this.group!;
+    this.group = undefined;
+    this.context.write(`    1..${group.count}\n`);
+    this.point(!group.failed, `${group.target} selftests (${group.count} subtests)`);
+  }
+
+  private point(ok: boolean, description: string, details?: Record<string, unknown>, indent = '', number?: number): void {
+    if (number === undefined) this.count += 1;
+    this.context.write(`${indent}${ok ? 'ok' : 'not ok'} ${number ?? this.count} - ${description.replace(/#(?! (SKIP|TODO))/g, '\\#')}\n`);
     if (!details) return;
-    this.context.write('  ---\n');
+    this.context.write(`${indent}  ---\n`);
     for (const [key, value] of Object.entries(details)) {
       if (value === undefined) continue;
       const text = String(value);
-      if (text.includes('\n')) this.context.write(`  ${key}: |\n${text.split('\n').map((line) => `    ${line}`).join('\n')}\n`);
-      else this.context.write(`  ${key}: ${JSON.stringify(text)}\n`);
+      if (text.includes('\n')) this.context.write(`${indent}  ${key}: |\n${text.split('\n').map((line) => `${indent}    ${line}`).join('\n')}\n`);
+      else this.context.write(`${indent}  ${key}: ${JSON.stringify(text)}\n`);
     }
-    this.context.write('  ...\n');
+    this.context.write(`${indent}  ...\n`);
   }
 }

@@ -3,6 +3,7 @@ import type { VerifierStatsWire } from '../agent/protocol.js';
 import type { BenchVariant, Capability, Level, ProbeFacts } from '../suites/capability.js';
 import type { TargetInfo } from '../targets/target.js';
 import type { Summary } from './stats.js';
+import type { SelftestStatus, Series } from '../selftests/expectations.js';
 
 export const RESULTS_SCHEMA = 'kptrlab.results';
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -71,6 +72,38 @@ export interface BenchResult {
   errors: Array<{ size?: number; message: string }>;
 }
 
+export interface SelftestResult {
+  /** "<progs file stem>/<subtest>" (the program name; " @unpriv" for that mode; open_and_load for a whole object). */
+  id: string;
+  file: string;
+  program: string | null;
+  description?: string;
+  mode: 'priv' | 'unpriv' | 'object';
+  /** 'annotations' (RUN_TESTS) or the skeleton rule from kselftests/suite.yaml. */
+  runner: string;
+  expected: 'success' | 'failure';
+  actual: 'loaded' | 'rejected' | 'not-run';
+  status: SelftestStatus;
+  reason?: string;
+  excerpt?: string;
+  retval?: number;
+  requires?: { level: Level; reason: string };
+  list?: { action: 'deny' | 'allow'; reason: string; expires: string; expired: boolean };
+  /** The tree's own test_progs verdict for the same subtest, when it was built and run. */
+  testProgs?: { verdict: 'OK' | 'FAIL' | 'SKIP' | 'absent'; agrees: boolean };
+}
+
+export interface SelftestsResult {
+  /** The kernel source the tests come from. */
+  source: string;
+  /** The config's declaration for this target (undefined: nothing declared, no failure is expected). */
+  series?: Series;
+  env?: { testingFlags: number; jited: boolean; unprivDisabled: number };
+  tests: SelftestResult[];
+  /** Why the tree's test_progs did not run here, when it did not. */
+  testProgs?: { ran: boolean; note: string };
+}
+
 export interface TargetResult {
   target: TargetInfo;
   libbpf?: string;
@@ -78,6 +111,7 @@ export interface TargetResult {
   cases: CaseResult[];
   compileErrors: Array<{ source: string; firstError: string }>;
   bench?: BenchResult;
+  selftests?: SelftestsResult;
   errors: Array<{ stage: string; message: string; code?: string }>;
 }
 

@@ -1,6 +1,6 @@
 // Typed lifecycle events: the runner emits them, only reporters print.
 import type { BenchVariant, Capability } from '../suites/capability.js';
-import type { CaseResult, CellResult, IntegrityResult, RatioResult, RunResults } from '../results/model.js';
+import type { CaseResult, CellResult, IntegrityResult, RatioResult, RunResults, SelftestResult } from '../results/model.js';
 import type { TargetInfo } from '../targets/target.js';
 
 export type RunEvent =
@@ -16,6 +16,8 @@ export type RunEvent =
   | { type: 'bench-cell'; target: string; cell: CellResult }
   | { type: 'bench-ratio'; target: string; ratio: RatioResult }
   | { type: 'bench-integrity'; target: string; integrity: IntegrityResult }
+  | { type: 'selftest'; target: string; result: SelftestResult }
+  | { type: 'selftest-compare'; target: string; id: string; ours: string; theirs: string; theirsName: string; agrees: boolean }
   | { type: 'error'; target?: string; stage: string; message: string; code?: string; hint?: string }
   | { type: 'run-end'; results: RunResults; exitCode: number; resultsPath: string };
 

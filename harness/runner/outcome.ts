@@ -1,5 +1,6 @@
 // The written exit-code contract: tests failed (1) is told apart from infrastructure unavailable (69).
 import type { RunResults, RunStatus } from '../results/model.js';
+import { FAILING } from '../selftests/expectations.js';
 import { ExitCode, type ExitCodeValue } from '../util/errors.js';
 
 /** Status and exit code of a finished run. */
@@ -9,6 +10,7 @@ export function runOutcome(results: RunResults, infrastructureFailed: boolean): 
     (target) =>
       target.cases.some((entry) => entry.status === 'fail' || entry.status === 'error') ||
       target.compileErrors.length > 0 ||
+      (target.selftests?.tests.some((test) => FAILING.has(test.status) || test.testProgs?.agrees === false) ?? false) ||
       target.errors.length > 0 ||
       (target.bench !== undefined && (target.bench.errors.length > 0 || target.bench.integrity.some((entry) => !entry.ok))),
   );

@@ -72,7 +72,7 @@ export async function executeRun(config: RunConfig, bus: EventBus, options: RunO
     try {
       target = await prepareTarget(config, targetConfig, bus);
       bus.emit({ type: 'target-start', target: target.info });
-      await runOnTarget(config, target, targetConfig.bench, store, bus);
+      await runOnTarget(config, target, targetConfig, store, bus);
     } catch (error) {
       if (isInterrupted()) break;
       // A path or setting the user must fix is a usage error (2), anything else infrastructure (69).

@@ -1,7 +1,9 @@
 // Everything the run does on one target: preflight, compile, probe, verifier matrix, benchmark.
 import { resolve } from 'node:path';
 import { vmlinuxHeader } from '../bpf/vmlinux-header.js';
-import type { RunConfig } from '../config/run-config.js';
+import type { RunConfig, TargetConfig } from '../config/run-config.js';
+import { runSelftestSuite } from '../selftests/suite.js';
+import { SERIES_LEVEL } from '../selftests/expectations.js';
 import type { TargetResult } from '../results/model.js';
 import type { ResultsStore } from '../results/store.js';
 import { runBenchSuite } from '../suites/bench-suite.js';
@@ -14,7 +16,8 @@ import { projectRoot } from '../util/paths.js';
 import type { EventBus } from './events.js';
 
 /** Runs the configured suites on one target, persisting every result as it arrives. */
-export async function runOnTarget(config: RunConfig, target: Target, benchHere: boolean, store: ResultsStore, bus: EventBus): Promise<void> {
+export async function runOnTarget(config: RunConfig, target: Target, targetConfig: TargetConfig, store: ResultsStore, bus: EventBus): Promise<void> {
+  const benchHere = targetConfig.bench;
   const name = target.info.name;
   const entry: TargetResult = { target: target.info, cases: [], compileErrors: [], errors: [] };
   store.update((results) => results.targets.push(entry));
@@ -82,6 +85,36 @@ export async function runOnTarget(config: RunConfig, target: Target, benchHere: 
   }
 
   if (config.verify.enabled) checkSplats('the verifier matrix');
+  if (config.selftests.enabled) {
+    stage('selftests');
+    const series = targetConfig.series;
+    if (series && SERIES_LEVEL[series] !== capability.level) {
+      stage(`note: the config declares series: ${series} (level ${SERIES_LEVEL[series]}) but the probes find level ${capability.level}; selftest expectations follow the declaration`);
+    }
+    await runSelftestSuite(
+      { config: config.selftests, target, series, today: new Date().toISOString().slice(0, 10) },
+      {
+        start: (selftests) => store.update(() => (entry.selftests = selftests)),
+        env: (env) => store.update(() => (entry.selftests!.env = env)),
+        result: (result) => {
+          store.update(() => entry.selftests!.tests.push(result));
+          bus.emit({ type: 'selftest', target: name, result });
+        },
+        compared: (id, testProgs, theirsName) => {
+          const result = entry.selftests!.tests.find((test) => test.id === id);
+          if (!result) return;
+          store.update(() => (result.testProgs = testProgs));
+          bus.emit({ type: 'selftest-compare', target: name, id, ours: result.status, theirs: testProgs.verdict, theirsName, agrees: testProgs.agrees });
+        },
+        testProgs: (summary) => {
+          store.update(() => (entry.selftests!.testProgs = summary));
+          bus.emit({ type: 'stage', target: name, stage: `test_progs: ${summary.note}` });
+        },
+        stage,
+      },
+    );
+    checkSplats('the selftests');
+  }
   const benchObject = bench.objects[0];
   if (benchEnabled && benchObject) {
     stage('bench');

@@ -6,7 +6,8 @@ import { KptrlabError } from '../util/errors.js';
 import { kernelArchName } from './target.js';
 import { runLocalAgent } from './agent-process.js';
 import { bpfPermissionProblem } from './bpf-permission.js';
-import type { Target, TargetInfo } from './target.js';
+import type { ProgramRun, Target, TargetInfo } from './target.js';
+import { runChild } from '../util/child.js';
 
 export class LocalTarget implements Target {
   readonly info: TargetInfo;
@@ -23,6 +24,12 @@ export class LocalTarget implements Target {
 
   runAgent(request: AgentRequest, onEvent: (event: AgentEvent) => void): Promise<void> {
     return runLocalAgent(request, onEvent, this.agentTimeoutMs);
+  }
+
+  async runProgram(argv: readonly string[], timeoutMs: number): Promise<ProgramRun> {
+    const [file, ...args] = argv;
+    const result = await runChild(file!, args, { stage: `run ${file}`, timeoutMs, allowFailure: true });
+    return { exitCode: result.timedOut || result.exitCode < 0 ? null : result.exitCode, stdout: result.stdout, stderr: result.stderr };
   }
 
   async teardown(): Promise<void> {

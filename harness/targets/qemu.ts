@@ -14,7 +14,7 @@ import { hashParts } from '../util/hash.js';
 import { cacheRoot, projectPath, projectRoot } from '../util/paths.js';
 import { AGENT_ENTRY } from './agent-process.js';
 import { AgentStream } from './agent-stream.js';
-import type { Target, TargetInfo } from './target.js';
+import type { ProgramRun, Target, TargetInfo } from './target.js';
 
 export interface QemuTargetOptions {
   name: string;
@@ -104,6 +104,16 @@ export class QemuTarget implements Target {
     }
     const splats = this.found.map((splat) => splat.line).slice(-3).join('\n');
     stream.assertFinished(`agent ${request.op} in ${this.options.name}`, String(result.exitCode ?? result.signal), result.stderr, splats ? `\nkernel splats:\n${splats}` : '');
+  }
+
+  /** Runs a program in the guest over SSH (the host root is the guest's /, so host paths work on x86_64). */
+  async runProgram(argv: readonly string[], timeoutMs: number): Promise<ProgramRun> {
+    try {
+      const result = await this.requireVm().exec(argv, { timeoutMs });
+      return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+    } finally {
+      this.scanConsole();
+    }
   }
 
   /** The agent's argv in the guest: the guest's own node when it has its own root, else the host's node over 9p. */

@@ -16,6 +16,13 @@ export interface TargetInfo {
   arch: string;
 }
 
+export interface ProgramRun {
+  /** null when ended by a signal or timeout. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
 export interface Target {
   readonly info: TargetInfo;
   /** The kernel BTF the programs are compiled against (a path on this machine). */
@@ -24,6 +31,8 @@ export interface Target {
   preflight(): Promise<void>;
   /** Runs the agent with one request; each event is delivered as it arrives. */
   runAgent(request: AgentRequest, onEvent: (event: AgentEvent) => void): Promise<void>;
+  /** Runs a program on the target (argv only, no shell); output is returned whole. Used for the tree's test_progs. */
+  runProgram(argv: readonly string[], timeoutMs: number): Promise<ProgramRun>;
   /** Kernel splats (panic, WARNING, KASAN, ...) seen on the target so far, where it can tell. */
   splats?(): Splat[];
   /** Releases everything the target holds; safe to call twice. */

@@ -20,7 +20,7 @@ export interface CliRun {
 /** Runs `kptrlab <args> --output <fresh dir>` and parses the results file. */
 export async function runCli(args: string[], options: { env?: Record<string, string>; uid?: number; gid?: number; outputDir?: string } = {}): Promise<CliRun> {
   const outputDir = options.outputDir ?? mkdtempSync(join(tmpdir(), 'kptrlab-out-'));
-  const withOutput = ['run', 'verify', 'bench'].includes(args[0] ?? '') ? [...args, '--output', outputDir] : args;
+  const withOutput = ['run', 'verify', 'bench', 'selftests'].includes(args[0] ?? '') ? [...args, '--output', outputDir] : args;
   const result = await execa(process.execPath, [CLI, ...withOutput], {
     reject: false,
     env: { KPTRLAB_NO_UI: '1', ...options.env },

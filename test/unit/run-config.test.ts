@@ -59,7 +59,7 @@ t.test('wrong types and ranges say what was expected and given', async (t) => {
 t.test('rules across fields', async (t) => {
   t.match(errorOf('name: x\nbench:\n  sizes: [16, 16]\n').hint, /Remove the second 16/);
   t.match(errorOf('name: x\nbench:\n  variants: [empty]\n').details.expected, /besides the empty/);
-  t.match(errorOf('name: x\nverify: {enabled: false}\nbench: {enabled: false}\n').details.expected, /verify or bench enabled/);
+  t.match(errorOf('name: x\nverify: {enabled: false}\nbench: {enabled: false}\n').details.expected, /verify, bench or selftests enabled/);
   t.match(errorOf('name: x\ntargets:\n  - name: a\n  - name: a\n').hint, /"a"/);
 });
 
@@ -71,8 +71,8 @@ t.test('YAML syntax errors carry the line', async (t) => {
 
 t.test('the JSON Schema lists exactly the keys the parser accepts', async (t) => {
   const schema = JSON.parse(readFileSync(projectPath('config', 'schema', 'run-config.schema.json'), 'utf8'));
-  t.same(Object.keys(schema.properties).sort(), ['bench', 'kernels', 'name', 'output', 'probes', 'schemaVersion', 'targets', 'verify']);
-  for (const [section, key] of [['bench', 'sampels'], ['verify', 'case'], ['output', 'folder']] as const) {
+  t.same(Object.keys(schema.properties).sort(), ['bench', 'kernels', 'name', 'output', 'probes', 'schemaVersion', 'selftests', 'targets', 'verify']);
+  for (const [section, key] of [['bench', 'sampels'], ['verify', 'case'], ['output', 'folder'], ['selftests', 'suit']] as const) {
     const error = errorOf(`name: x\n${section}:\n  ${key}: 1\n`);
     const allowed = error.details.expected.replace('one of the keys ', '').split(', ').sort();
     t.same(Object.keys(schema.properties[section].properties).sort(), allowed, `${section} keys match`);
@@ -97,4 +97,16 @@ t.test('qemu targets: kernel variant checked against the kernels: section', asyn
   const schema = JSON.parse(readFileSync(projectPath('config', 'schema', 'run-config.schema.json'), 'utf8'));
   const allowed = qemuKey.details.expected.replace('one of the keys ', '').split(', ').sort();
   t.same(Object.keys(schema.properties.targets.items.oneOf[1].properties).sort(), allowed, 'schema lists the qemu target keys');
+});
+
+t.test('selftests section and target series declarations', async (t) => {
+  const config = parseRunConfig('cfg.yaml', 'name: x\ntargets:\n  - {name: l, kind: local, series: absent}\n');
+  t.equal(config.targets[0]?.series, 'absent');
+  t.match(config.selftests, { enabled: false, suite: 'kselftests/suite.yaml', lists: 'kselftests/lists.yaml', testProgs: true, source: { kind: 'debian', package: 'linux-source-7.3', suite: 'trixie-backports' } });
+  const kernels = readFileSync(projectPath('config', 'ab.yaml'), 'utf8').split('\n# ---- the run')[0];
+  const withKernels = parseRunConfig('cfg.yaml', `${kernels}\nname: x\n`);
+  t.same(withKernels.selftests.source, withKernels.kernels?.source, 'the tree defaults to the kernels: source');
+  const bad = errorOf('name: x\ntargets:\n  - {name: l, kind: local, series: ful}\n');
+  t.equal(bad.details.keyPath, 'targets[0].series');
+  t.match(bad.hint, /Did you mean "full"/);
 });

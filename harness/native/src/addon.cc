@@ -75,6 +75,24 @@ Napi::Value ProbeBpf(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// probeProgFlags(flags) → true when the kernel loads "r0 = 0; exit" with these prog_flags (EINVAL → false).
+Napi::Value ProbeProgFlags(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  const struct bpf_insn insns[] = {
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+  };
+  LIBBPF_OPTS(bpf_prog_load_opts, opts, .prog_flags = info[0].As<Napi::Number>().Uint32Value());
+  Capture capture;
+  int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, nullptr, "GPL", insns, 2, &opts);
+  if (fd >= 0) {
+    close(fd);
+    return Napi::Boolean::New(env, true);
+  }
+  if (fd == -EINVAL) return Napi::Boolean::New(env, false);
+  ThrowBpfError(env, "bpf_prog_load", -fd, capture.Text());
+}
+
 // possibleCpus() → libbpf_num_possible_cpus(), the per-CPU value multiplier.
 Napi::Value PossibleCpus(const Napi::CallbackInfo &info) {
   int n = libbpf_num_possible_cpus();
@@ -93,6 +111,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("progTypeNames", Napi::Function::New<ProgTypeNames>(env, "progTypeNames"));
   exports.Set("kernelBtfHasFunc", Napi::Function::New<KernelBtfHasFunc>(env, "kernelBtfHasFunc"));
   exports.Set("probeBpf", Napi::Function::New<ProbeBpf>(env, "probeBpf"));
+  exports.Set("probeProgFlags", Napi::Function::New<ProbeProgFlags>(env, "probeProgFlags"));
   exports.Set("possibleCpus", Napi::Function::New<PossibleCpus>(env, "possibleCpus"));
   exports.Set("libbpfVersion", KPTRLAB_STR(KPTRLAB_LIBBPF_VERSION));
   exports.Set("libbpfRuntimeVersion", libbpf_version_string());

@@ -35,6 +35,7 @@ Napi::Function Handle::Define(Napi::Env env) {
                          InstanceMethod<&Handle::DeclTags>("declTags"),
                          InstanceMethod<&Handle::SetAutoload>("setAutoload"),
                          InstanceMethod<&Handle::SetType>("setType"),
+                         InstanceMethod<&Handle::SetFlags>("setFlags"),
                          InstanceMethod<&Handle::Load>("load"),
                          InstanceMethod<&Handle::TestRun>("testRun"),
                          InstanceMethod<&Handle::SectionRead>("sectionRead"),
@@ -119,6 +120,7 @@ Napi::Value Handle::Programs(const Napi::CallbackInfo &info) {
     item.Set("type", ProgTypeName(bpf_program__type(prog)));
     item.Set("autoload", bpf_program__autoload(prog));
     item.Set("insnCount", static_cast<double>(bpf_program__insn_cnt(prog)));
+    item.Set("flags", static_cast<double>(bpf_program__flags(prog)));
     item.Set("fd", bpf_program__fd(prog));
     out.Set(i++, item);
   }
@@ -174,6 +176,16 @@ Napi::Value Handle::SetType(const Napi::CallbackInfo &info) {
     return env.Undefined();
   }
   ThrowBpfError(env, op, EINVAL, "", "unknown program type '" + wanted + "'");
+}
+
+Napi::Value Handle::SetFlags(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  const char *op = "bpf_program__set_flags";
+  struct bpf_program *prog = Program(env, info[0].As<Napi::String>(), op);
+  Capture capture;
+  int err = bpf_program__set_flags(prog, info[1].As<Napi::Number>().Uint32Value());
+  if (err) ThrowBpfError(env, op, LastErrno(err), capture.Text());
+  return env.Undefined();
 }
 
 // load(logLevel, logSize) → { errno, libbpf, programs: [{ name, autoload, loaded, log }] }.

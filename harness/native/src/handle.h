@@ -31,6 +31,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
   Napi::Value DeclTags(const Napi::CallbackInfo &info);
   Napi::Value SetAutoload(const Napi::CallbackInfo &info);
   Napi::Value SetType(const Napi::CallbackInfo &info);
+  Napi::Value SetFlags(const Napi::CallbackInfo &info);
   Napi::Value Load(const Napi::CallbackInfo &info);
   Napi::Value TestRun(const Napi::CallbackInfo &info);
   Napi::Value SectionRead(const Napi::CallbackInfo &info);

@@ -1,0 +1,61 @@
+// The verdict the tree's runner would give one subtest, from the target's load result (test_loader.c run_subtest).
+import type { AgentEvent } from '../agent/protocol.js';
+import { decidingLine, logExcerpt } from '../suites/verdict.js';
+import { validateMsgs } from './patterns.js';
+import type { PlannedTest } from './plan.js';
+import { POINTER_VALUE } from './spec.js';
+
+/** What the agent reported for one load (the selftest-result event without its routing fields). */
+export type JobResult = Omit<Extract<AgentEvent, { type: 'selftest-result' }>, 'type' | 'id'>;
+
+export interface RawVerdict {
+  status: 'pass' | 'fail' | 'skip';
+  actual: 'loaded' | 'rejected' | 'not-run';
+  reason?: string;
+  excerpt?: string;
+  retval?: number;
+}
+
+// 7.x verifiers append a diagnostic report after the classic log; the patterns are usually about the classic part.
+const REPORT_HEADER = /^\s*(Source context|Instruction context|Suggestion|Causal path):?\s*$/;
+
+/** The deciding line, then the classic log's last lines; libbpf's lines when there is no verifier log. */
+export function failureExcerpt(result: { log: string; libbpf: string }): string {
+  // A load failure with no verifier log is libbpf's doing (unknown kfunc, bad relocation): its lines say why.
+  if (!result.log.trim()) return result.libbpf.trim().split('\n').slice(-6).join('\n');
+  const lines = result.log.split('\n');
+  const reportAt = lines.findIndex((line) => REPORT_HEADER.test(line));
+  const classic = reportAt < 0 ? result.log : lines.slice(0, reportAt).join('\n');
+  const tail = logExcerpt(classic, 8);
+  const reason = decidingLine(result.log);
+  return reason && !tail.includes(reason) ? `${reason}\n…\n${tail}` : tail;
+}
+
+/** Judges one planned test against what the target did; `jited` is the target's bpf_jit_enable. */
+export function judge(test: PlannedTest, result: JobResult | undefined, jited: boolean): RawVerdict {
+  if (test.decided) return { ...test.decided, actual: 'not-run' };
+  if (!result) return { status: 'fail', actual: 'not-run', reason: 'the agent returned no result for this load' };
+  if (result.skipped) return { status: 'skip', actual: 'not-run', reason: result.skipped };
+  if (result.unsupported) return { status: 'fail', actual: 'not-run', reason: `${result.unsupported}; deny-list the test with a reason to skip it` };
+  const loadMode = test.spec?.loadMode ?? 'any';
+  if ((loadMode === 'jited' && !jited) || (loadMode === 'no_jited' && jited)) {
+    return { status: 'skip', actual: 'not-run', reason: `__load_if_${loadMode === 'jited' ? 'JITed' : 'no_JITed'}: the JIT is ${jited ? 'on' : 'off'} here` };
+  }
+  const actual = result.loaded ? 'loaded' : 'rejected';
+  if (test.expected === 'failure' && result.loaded) {
+    return { status: 'fail', actual, reason: test.program ? 'unexpected_load_success: the verifier accepted a program the test expects it to reject' : 'the object loaded although the tree expects it to be refused' };
+  }
+  if (test.expected === 'success' && !result.loaded) {
+    return { status: 'fail', actual, reason: `unexpected_load_failure (${result.code ?? 'error'})`, excerpt: failureExcerpt(result) };
+  }
+  if (test.sub?.msgs.length) {
+    const check = validateMsgs(result.log, test.sub.msgs);
+    if (!check.ok) return { status: 'fail', actual, reason: 'expect_msg: the verifier log does not match the __msg/__not_msg patterns', excerpt: `${check.report}\n--- log ---\n${failureExcerpt(result)}` };
+  }
+  if (test.job?.execute) {
+    if (result.runError) return { status: 'fail', actual, reason: `Unexpected bpf_prog_test_run error: ${result.runError}` };
+    const wanted = test.sub!.retval;
+    if (result.retval !== wanted && wanted !== POINTER_VALUE) return { status: 'fail', actual, retval: result.retval, reason: `Unexpected retval: ${result.retval} != ${wanted}` };
+  }
+  return { status: 'pass', actual, retval: result.retval };
+}

@@ -1,0 +1,223 @@
+// The tree's test annotations (bpf_misc.h decl tags) read into a test spec, following test_loader.c's parse_test_spec.
+import { compilePattern, type ExpectedMsg } from './patterns.js';
+
+/** Program flag values of the uapi (the names __flag() accepts). */
+export const PROG_FLAGS: Record<string, number> = {
+  BPF_F_STRICT_ALIGNMENT: 1 << 0,
+  BPF_F_ANY_ALIGNMENT: 1 << 1,
+  BPF_F_TEST_RND_HI32: 1 << 2,
+  BPF_F_TEST_STATE_FREQ: 1 << 3,
+  BPF_F_SLEEPABLE: 1 << 4,
+  BPF_F_XDP_HAS_FRAGS: 1 << 5,
+  BPF_F_TEST_REG_INVARIANTS: 1 << 7,
+};
+
+/** __retval(POINTER_VALUE): any return value passes (test_loader skips the comparison). */
+export const POINTER_VALUE = 0xbadcafe;
+
+export const ARCHES = ['X86_64', 'ARM64', 'RISCV64', 's390x', 'LOONGARCH'] as const;
+export type SpecArch = (typeof ARCHES)[number];
+
+/** Expectations for one mode (privileged, or unprivileged with capabilities dropped). */
+export interface SubSpec {
+  /** Subtest name: the program name, plus " @unpriv" for the unprivileged mode. */
+  name: string;
+  description?: string;
+  expectFailure: boolean;
+  /** __retval given: run the program with BPF_PROG_TEST_RUN after a successful load. */
+  execute: boolean;
+  retval: number;
+  msgs: ExpectedMsg[];
+  xlated: ExpectedMsg[];
+  jited: ExpectedMsg[];
+  stderr: ExpectedMsg[];
+  stdout: ExpectedMsg[];
+  /** __caps_unpriv bit mask (capability numbers). */
+  caps: bigint;
+}
+
+export interface TestSpec {
+  program: string;
+  /** Why the annotations could not be read; the tree's runner fails such a program ("Can't parse test spec"). */
+  error?: string;
+  auxiliary: boolean;
+  priv: SubSpec | null;
+  unpriv: SubSpec | null;
+  logLevel: number;
+  /** __flag() settings applied in order on top of the runner's testing flags: (testing & ~clear) | set. */
+  flags: { set: number; clear: number };
+  /** Architectures the test runs on; empty means every one. */
+  arches: SpecArch[];
+  /** __load_if_JITed / __load_if_no_JITed. */
+  loadMode: 'any' | 'jited' | 'no_jited';
+  btfPath?: string;
+  btfFuncPath?: string;
+  linearSize: number;
+}
+
+const TAG_PREFIX = /^comment:(\d+):/;
+
+/** Tags in source order: each carries "comment:<__COUNTER__>:", compared like strverscmp does. */
+export function orderTags(tags: readonly string[]): string[] {
+  const counter = (tag: string) => Number(TAG_PREFIX.exec(tag)?.[1] ?? Number.MAX_SAFE_INTEGER);
+  return [...tags].sort((a, b) => counter(a) - counter(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** strtol-like integer parse as test_loader's parse_int: "0x" prefix is hex, else decimal; the whole text must be used. */
+export function parseSpecInt(text: string, what: string): number {
+  const hex = text.startsWith('0x');
+  const body = hex ? text.slice(2) : text;
+  const ok = hex ? /^\s*[+-]?[0-9a-fA-F]+$/.test(body) : /^\s*[+-]?\d+$/.test(body);
+  if (!ok) throw new Error(`failed to parse ${what} from '${text}'`);
+  const value = BigInt(hex ? (body.trim().startsWith('-') ? `-0x${body.trim().slice(1)}` : `0x${body.trim().replace(/^\+/, '')}`) : body.trim());
+  // The C code stores a long into an int.
+  return Number(BigInt.asIntN(32, value));
+}
+
+function parseRetval(text: string, what: string): number {
+  return text === '_INT_MIN' ? -2147483648 : parseSpecInt(text, what);
+}
+
+function parseCaps(text: string): bigint {
+  let caps = 0n;
+  for (const token of text.split('|').filter((part) => part !== '')) {
+    if (token.startsWith('CAP_')) throw new Error(`define ${token} constant in bpf_misc.h, failed to parse caps`);
+    const value = Number.parseInt(token, 10);
+    if (!value) throw new Error('failed to parse caps test caps');
+    caps |= 1n << BigInt(value);
+  }
+  return caps;
+}
+
+function emptySubSpec(name: string): SubSpec {
+  return { name, expectFailure: false, execute: false, retval: 0, msgs: [], xlated: [], jited: [], stderr: [], stdout: [], caps: 0n };
+}
+
+/**
+ * Reads a program's decl tags the way the tree's runner does. `currentArch` decides which __jited lines are
+ * collected; `programType` is libbpf's type name (for __linear_size).
+ */
+export function parseTestSpec(program: string, rawTags: readonly string[], currentArch: SpecArch, programType = 'sched_cls'): TestSpec {
+  const spec: TestSpec = { program, auxiliary: false, priv: null, unpriv: null, logLevel: 0, flags: { set: 0, clear: 0 }, arches: [], loadMode: 'any', linearSize: 0 };
+  try {
+    fillSpec(spec, orderTags(rawTags), currentArch, programType);
+  } catch (error) {
+    return { ...spec, priv: null, unpriv: null, error: (error as Error).message };
+  }
+  return spec;
+}
+
+function fillSpec(spec: TestSpec, tags: readonly string[], currentArch: SpecArch, programType: string): void {
+  const priv = emptySubSpec(spec.program);
+  const unpriv = emptySubSpec(`${spec.program} @unpriv`);
+  let modePriv = false;
+  let modeUnpriv = false;
+  let hasUnprivResult = false;
+  let hasUnprivRetval = false;
+  let description: string | undefined;
+  let collectJit = false;
+  // "on next line" state per disassembly/stream list, as push_disasm_msg keeps it.
+  const nextLine = { xlated: true, xlatedUnpriv: true, jit: true, jitUnpriv: true, stderr: true, stderrUnpriv: true, stdout: true, stdoutUnpriv: true };
+  const pushDisasm = (pattern: string, key: keyof typeof nextLine, list: ExpectedMsg[]) => {
+    if (pattern === '...') {
+      nextLine[key] = false;
+      return;
+    }
+    list.push(compilePattern(pattern, { negative: false, onNextLine: nextLine[key] }));
+    nextLine[key] = true;
+  };
+  for (const tag of tags) {
+    const prefix = TAG_PREFIX.exec(tag);
+    if (!prefix) continue;
+    const s = tag.slice(prefix[0].length);
+    const value = (key: string) => (s.startsWith(key) ? s.slice(key.length) : undefined);
+    let v: string | undefined;
+    if ((v = value('test_description=')) !== undefined) description = v;
+    else if (s === 'test_expect_failure') (priv.expectFailure = true), (modePriv = true);
+    else if (s === 'test_expect_success') (priv.expectFailure = false), (modePriv = true);
+    else if (s === 'test_expect_failure_unpriv') (unpriv.expectFailure = true), (modeUnpriv = true), (hasUnprivResult = true);
+    else if (s === 'test_expect_success_unpriv') (unpriv.expectFailure = false), (modeUnpriv = true), (hasUnprivResult = true);
+    else if (s === 'test_auxiliary') (spec.auxiliary = true), (modePriv = true);
+    else if (s === 'test_auxiliary_unpriv') (spec.auxiliary = true), (modeUnpriv = true);
+    else if ((v = value('test_expect_msg=')) !== undefined) priv.msgs.push(compilePattern(v, { negative: false })), (modePriv = true);
+    else if ((v = value('test_expect_not_msg=')) !== undefined) priv.msgs.push(compilePattern(v, { negative: true })), (modePriv = true);
+    else if ((v = value('test_expect_msg_unpriv=')) !== undefined) unpriv.msgs.push(compilePattern(v, { negative: false })), (modeUnpriv = true);
+    else if ((v = value('test_expect_not_msg_unpriv=')) !== undefined) unpriv.msgs.push(compilePattern(v, { negative: true })), (modeUnpriv = true);
+    else if ((v = value('test_jited=')) !== undefined) {
+      if (spec.arches.length === 0) throw new Error('__jited used before __arch_*');
+      if (collectJit) pushDisasm(v, 'jit', priv.jited), (modePriv = true);
+    } else if ((v = value('test_jited_unpriv=')) !== undefined) {
+      if (spec.arches.length === 0) throw new Error('__unpriv_jited used before __arch_*');
+      if (collectJit) pushDisasm(v, 'jitUnpriv', unpriv.jited), (modeUnpriv = true);
+    } else if ((v = value('test_expect_xlated=')) !== undefined) pushDisasm(v, 'xlated', priv.xlated), (modePriv = true);
+    else if ((v = value('test_expect_xlated_unpriv=')) !== undefined) pushDisasm(v, 'xlatedUnpriv', unpriv.xlated), (modeUnpriv = true);
+    else if ((v = value('test_retval=')) !== undefined) (priv.retval = parseRetval(v, '__retval')), (priv.execute = true), (modePriv = true);
+    else if ((v = value('test_retval_unpriv=')) !== undefined) {
+      unpriv.retval = parseRetval(v, '__retval_unpriv');
+      unpriv.execute = true;
+      modeUnpriv = true;
+      hasUnprivRetval = true;
+    } else if ((v = value('test_log_level=')) !== undefined) spec.logLevel = parseSpecInt(v, 'test log level');
+    else if ((v = value('test_prog_flags=')) !== undefined) applyFlag(spec.flags, v);
+    else if ((v = value('test_arch=')) !== undefined) {
+      if (!(ARCHES as readonly string[]).includes(v)) throw new Error(`bad arch spec: '${v}'`);
+      if (!spec.arches.includes(v as SpecArch)) spec.arches.push(v as SpecArch);
+      collectJit = currentArch === v;
+      nextLine.jit = true;
+      nextLine.jitUnpriv = true;
+    } else if ((v = value('test_btf_path=')) !== undefined) spec.btfPath = v;
+    else if ((v = value('test_btf_func_path=')) !== undefined) spec.btfFuncPath = v;
+    else if ((v = value('test_caps_unpriv=')) !== undefined) (unpriv.caps |= parseCaps(v)), (modeUnpriv = true);
+    else if ((v = value('load_mode=')) !== undefined) {
+      if (v !== 'jited' && v !== 'no_jited') throw new Error(`bad load spec: '${v}'`);
+      spec.loadMode = v;
+    } else if ((v = value('test_expect_stderr=')) !== undefined) pushDisasm(v, 'stderr', priv.stderr);
+    else if ((v = value('test_expect_stderr_unpriv=')) !== undefined) pushDisasm(v, 'stderrUnpriv', unpriv.stderr);
+    else if ((v = value('test_expect_stdout=')) !== undefined) pushDisasm(v, 'stdout', priv.stdout);
+    else if ((v = value('test_expect_stdout_unpriv=')) !== undefined) pushDisasm(v, 'stdoutUnpriv', unpriv.stdout);
+    else if ((v = value('test_linear_size=')) !== undefined) {
+      if (!['sched_act', 'sched_cls', 'cgroup_skb'].includes(programType)) throw new Error('__linear_size for unsupported program type');
+      spec.linearSize = parseSpecInt(v, 'test linear size');
+    }
+  }
+  // No mode tag at all means a privileged test that must load.
+  if (!modePriv && !modeUnpriv) modePriv = true;
+  if (description !== undefined) {
+    priv.description = description;
+    unpriv.description = `${description} @unpriv`;
+  }
+  // The unprivileged mode inherits whatever it does not set itself.
+  if (!hasUnprivResult) unpriv.expectFailure = priv.expectFailure;
+  if (!hasUnprivRetval) (unpriv.retval = priv.retval), (unpriv.execute = priv.execute);
+  for (const key of ['msgs', 'xlated', 'jited', 'stderr', 'stdout'] as const) if (unpriv[key].length === 0) unpriv[key] = [...priv[key]];
+  spec.priv = modePriv ? priv : null;
+  spec.unpriv = modeUnpriv ? unpriv : null;
+}
+
+// "!NAME" clears a flag; a name or a number sets it (test_loader's update_flags).
+function applyFlag(flags: { set: number; clear: number }, text: string): void {
+  const clear = text.startsWith('!');
+  const name = clear ? text.slice(1) : text;
+  const value = PROG_FLAGS[name] ?? parseSpecInt(name, 'test prog flags');
+  if (clear) {
+    flags.clear |= value;
+    flags.set &= ~value;
+  } else {
+    flags.set |= value;
+    flags.clear &= ~value;
+  }
+}
+
+/** The flags a program is loaded with: its own, or'ed with the runner's testing flags after __flag() edits. */
+export function effectiveFlags(programFlags: number, testingFlags: number, flags: { set: number; clear: number }): number {
+  return programFlags | ((testingFlags & ~flags.clear) | flags.set);
+}
+
+/** The spec's architecture name for a kernel arch ('x86_64', 'arm64', ...). */
+export function specArch(kernelArch: string): SpecArch {
+  if (kernelArch === 'x86_64') return 'X86_64';
+  if (kernelArch === 'arm64' || kernelArch === 'aarch64') return 'ARM64';
+  if (kernelArch === 'riscv64') return 'RISCV64';
+  if (kernelArch === 's390x') return 's390x';
+  return 'LOONGARCH';
+}

@@ -1,0 +1,195 @@
+// The selftest suite on one target: compile the tree's tests, plan the loads, run them through the agent, judge.
+import type { SelftestsConfig } from '../config/run-config.js';
+import type { SelftestJob } from '../agent/protocol.js';
+import { resolveSource } from '../kernel/source.js';
+import { BpfObject } from '../native/index.js';
+import type { SelftestResult, SelftestsResult } from '../results/model.js';
+import type { Target } from '../targets/target.js';
+import { projectPath } from '../util/paths.js';
+import { compileSelftest } from './compile.js';
+import { treeBpftool, treeVmlinuxHeader } from './tree-bpftool.js';
+import { classify, type Series } from './expectations.js';
+import { judge, type JobResult } from './judge.js';
+import { listMatch, loadSuiteManifest, loadTestLists, requirementFor, type SuiteManifest, type TestLists } from './manifest.js';
+import { planFile, type PlannedTest, type ProgramListing } from './plan.js';
+import { specArch } from './spec.js';
+import { selectFiles, selftestsDir, type SelftestFile } from './tree.js';
+import { buildTestProgs, counterpart, ourVerdict, parseTestProgsOutput } from './test-progs.js';
+import { dirname, isAbsolute } from 'node:path';
+
+export interface SelftestSink {
+  /** Called once before the first test, with the entry that later results are added to. */
+  start(entry: SelftestsResult): void;
+  result(result: SelftestResult): void;
+  /** test_progs' verdict for an already reported result. */
+  compared(id: string, testProgs: NonNullable<SelftestResult['testProgs']>, theirsName: string): void;
+  testProgs(summary: NonNullable<SelftestsResult['testProgs']>): void;
+  env(env: NonNullable<SelftestsResult['env']>): void;
+  stage(text: string): void;
+}
+
+export interface SelftestContext {
+  config: SelftestsConfig;
+  target: Target;
+  series: Series | undefined;
+  /** YYYY-MM-DD: list entries expire on this day. */
+  today: string;
+}
+
+const fromRoot = (path: string) => (isAbsolute(path) ? path : projectPath(path));
+
+/** Reads the object's programs, types and decl tags on this machine (no kernel involved). */
+export function listPrograms(object: string): ProgramListing[] {
+  const listing = BpfObject.open(object);
+  try {
+    return listing.programs().map((program) => ({ name: program.name, type: program.type, tags: listing.declTags(program.name) }));
+  } finally {
+    listing.close();
+  }
+}
+
+/** Runs the suite; every result reaches the sink as soon as it is known. Returns the tree used (for test_progs). */
+export async function runSelftestSuite(context: SelftestContext, sink: SelftestSink): Promise<{ tree: string; treeId: string; files: SelftestFile[] }> {
+  const manifest = loadSuiteManifest(fromRoot(context.config.suite));
+  const lists = loadTestLists(fromRoot(context.config.lists));
+  sink.stage('selftests: kernel source');
+  const source = await resolveSource(context.config.source);
+  const dir = selftestsDir(source.tree);
+  const files = selectFiles(dir, manifest);
+  sink.stage('selftests: the tree\'s bpftool and vmlinux.h');
+  const header = await treeVmlinuxHeader(await treeBpftool(source.tree, source.id), context.target.btfPath);
+  sink.start({ source: source.describe, series: context.series, tests: [] });
+  const arch = specArch(context.target.info.arch);
+  const planned: PlannedTest[] = [];
+  for (const [index, file] of files.entries()) {
+    sink.stage(`selftests: compile ${file.stem}.c (${index + 1}/${files.length})`);
+    const compiled = await compileSelftest({ source: file.source, tree: source.tree, treeId: source.id, header, arch: arch === 'ARM64' ? 'arm64' : 'x86' });
+    if (!compiled.ok) {
+      sink.result(compileFailure(context, manifest, lists, file, compiled.firstError, compiled.log));
+      continue;
+    }
+    planned.push(...planFile(file, compiled.object, listPrograms(compiled.object), arch));
+  }
+  const reported: SelftestResult[] = [];
+  const report = (result: SelftestResult) => {
+    reported.push(result);
+    sink.result(result);
+  };
+  const jobs: SelftestJob[] = [];
+  const pending = new Map<string, PlannedTest>();
+  for (const test of planned) {
+    const listed = listMatch(lists, test.id, context.target.info.name, context.today);
+    if (listed?.action === 'deny' && !listed.expired) {
+      report(toResult(test, context, manifest, listed, { status: 'skip', actual: 'not-run', reason: `denied until ${listed.entry.expires}: ${listed.entry.reason}` }, true));
+      continue;
+    }
+    if (!test.job) {
+      report(toResult(test, context, manifest, listed, judge(test, undefined, false)));
+      continue;
+    }
+    jobs.push(test.job);
+    pending.set(test.job.id, test);
+  }
+  sink.stage(`selftests: ${jobs.length} loads on ${context.target.info.name}`);
+  let jited = false;
+  const finish = (id: string, result: JobResult | undefined) => {
+    const test = pending.get(id);
+    if (!test) return;
+    pending.delete(id);
+    const listed = listMatch(lists, test.id, context.target.info.name, context.today);
+    report(toResult(test, context, manifest, listed, judge(test, result, jited)));
+  };
+  try {
+    if (jobs.length) {
+      await context.target.runAgent({ op: 'selftest', jobs }, (event) => {
+        if (event.type === 'selftest-env') {
+          jited = event.jited;
+          sink.env({ testingFlags: event.testingFlags, jited: event.jited, unprivDisabled: event.unprivDisabled });
+        }
+        if (event.type === 'selftest-result') finish(event.id, event);
+      });
+    }
+  } finally {
+    // A crashed agent leaves loads unanswered: each is reported, none is dropped.
+    for (const id of [...pending.keys()]) finish(id, undefined);
+  }
+  if (context.config.testProgs) await compareWithTestProgs(context, source, files, reported, sink);
+  return { tree: source.tree, treeId: source.id, files };
+}
+
+// test_progs can take a while under TCG; generous, but bounded.
+const TEST_PROGS_TIMEOUT_MS = 30 * 60_000;
+
+/** Builds the tree's test_progs for this kernel, runs it on the target and records its verdict beside ours. */
+async function compareWithTestProgs(context: SelftestContext, source: { tree: string; id: string }, files: SelftestFile[], reported: SelftestResult[], sink: SelftestSink): Promise<void> {
+  const build = await buildTestProgs(source.tree, source.id, files, context.target.btfPath, context.target.info.arch, sink.stage);
+  if (!build.ok) {
+    sink.testProgs({ ran: false, note: `not run: ${build.reason}${build.log ? ` (log ${build.log})` : ''}` });
+    return;
+  }
+  sink.stage(`test_progs -t ${build.tests.join(',')} on ${context.target.info.name}`);
+  // env -C: test_progs finds its .bpf.o files relative to the working folder. -w: its per-test watchdog
+  // (120 s) would kill tests that are merely slow under TCG; our own timeout still bounds the run.
+  const run = await context.target.runProgram(['env', '-C', build.dir, build.binary, '-w', '600', '-t', build.tests.join(',')], TEST_PROGS_TIMEOUT_MS);
+  const verdicts = parseTestProgsOutput(run.stdout);
+  if (verdicts.size === 0) {
+    sink.testProgs({ ran: false, note: `ran but printed no result lines (exit ${run.exitCode}): ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}` });
+    return;
+  }
+  const testProgsNames = new Map(files.map((file) => [file.stem, file.runner.kind === 'annotations' ? file.runner.testProgsName : undefined]));
+  let compared = 0;
+  let differ = 0;
+  for (const result of reported) {
+    // A denied test did not run here, so there is nothing to compare.
+    if (result.list?.action === 'deny' && !result.list.expired) continue;
+    const theirsName = counterpart(result, testProgsNames.get(result.file), verdicts);
+    if (!theirsName) continue;
+    const verdict = verdicts.get(theirsName)!;
+    const agrees = verdict === ourVerdict(result.status);
+    compared += 1;
+    if (!agrees) differ += 1;
+    sink.compared(result.id, { verdict, agrees }, theirsName);
+  }
+  sink.testProgs({ ran: true, note: `${compared} subtests compared, ${differ} differ (test_progs exit ${run.exitCode}, ${verdicts.size} result lines)` });
+}
+
+function toResult(
+  test: PlannedTest,
+  context: SelftestContext,
+  manifest: SuiteManifest,
+  listed: ReturnType<typeof listMatch>,
+  raw: ReturnType<typeof judge>,
+  denied = false,
+): SelftestResult {
+  const requirement = requirementFor(manifest, test.id);
+  const allow = listed?.action === 'allow' ? listed : undefined;
+  const classified = denied ? { status: 'skip' as const, reason: raw.reason } : classify(raw, requirement, context.series, allow);
+  const expiredNote = listed?.expired ? ` [${listed.action} entry expired on ${listed.entry.expires} (${context.config.lists} line ${listed.entry.line}); it no longer applies]` : '';
+  return {
+    id: test.id,
+    file: test.file,
+    program: test.program,
+    description: test.description,
+    mode: test.mode,
+    runner: test.runner,
+    expected: test.expected,
+    actual: raw.actual,
+    status: classified.status,
+    reason: classified.reason || expiredNote ? `${classified.reason ?? ''}${expiredNote}`.trim() : undefined,
+    excerpt: raw.excerpt,
+    retval: raw.retval,
+    requires: requirement ? { level: requirement.level, reason: requirement.reason } : undefined,
+    list: listed ? { action: listed.action, reason: listed.entry.reason, expires: listed.entry.expires, expired: listed.expired } : undefined,
+  };
+}
+
+// A file that does not compile is one failing entry with clang's reason (allow/deny entries for "<stem>/*" apply).
+function compileFailure(context: SelftestContext, manifest: SuiteManifest, lists: TestLists, file: SelftestFile, firstError: string, log: string): SelftestResult {
+  const test: PlannedTest = { id: `${file.stem}/compile`, file: file.stem, program: null, mode: 'object', runner: file.runner.kind === 'annotations' ? 'annotations' : file.runner.entry.rule, expected: 'success', job: null };
+  const listed = listMatch(lists, test.id, context.target.info.name, context.today);
+  const denied = listed?.action === 'deny' && !listed.expired;
+  // Paths inside the tree are shown from its selftests folder: "progs/rbtree.c:52:6: error: ...".
+  const short = (text: string) => text.split(`${dirname(dirname(file.source))}/`).join('');
+  const raw = { status: 'fail' as const, actual: 'not-run' as const, reason: `clang cannot build it here: ${short(firstError)}`, excerpt: short(log).split('\n').slice(0, 12).join('\n') };
+  return toResult(test, context, manifest, listed, denied ? { ...raw, reason: `denied until ${listed!.entry.expires}: ${listed!.entry.reason}` } : raw, denied);
+}

@@ -1,0 +1,153 @@
+// The tree's own test_progs, built for the selected tests only, run on the target; its verdicts parsed for comparison.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findClang } from '../bpf/toolchain.js';
+import { acquireLock } from '../kernel/lock.js';
+import { runChild } from '../util/child.js';
+import { hashFile, hashParts } from '../util/hash.js';
+import { cacheRoot } from '../util/paths.js';
+import { SELFTESTS_DIR, type SelftestFile } from './tree.js';
+
+// Parts of the tree the selftests Makefile reads (disasm.[ch] in selftests/bpf are symlinks into kernel/bpf).
+const TREE_PARTS = ['tools', 'scripts', 'include', 'Makefile', join('arch', 'x86'), join('kernel', 'bpf')];
+
+/** What test_progs said about one subtest ("test/subtest") or test. */
+export type TestProgsVerdict = 'OK' | 'FAIL' | 'SKIP';
+
+export type TestProgsBuild = { ok: true; binary: string; dir: string; tests: string[] } | { ok: false; reason: string; log?: string };
+
+/** prog_tests/*.c files that include a selected file's skeleton, and every skeleton they include. */
+export function progTestsFor(progTests: ReadonlyMap<string, string>, stems: ReadonlySet<string>): { files: string[]; stems: Set<string> } {
+  const files: string[] = [];
+  const needed = new Set(stems);
+  for (const [file, text] of progTests) {
+    const skeletons = [...text.matchAll(/#include\s+"([\w-]+)\.skel\.h"/g)].map((match) => match[1]!);
+    if (!skeletons.some((stem) => stems.has(stem))) continue;
+    files.push(file);
+    for (const stem of skeletons) needed.add(stem);
+  }
+  return { files: files.sort(), stems: needed };
+}
+
+/** Result lines of test_progs (non-verbose): "#12/3    test/sub:OK", "#12      test:FAIL", "#4 test:SKIP". */
+export function parseTestProgsOutput(text: string): Map<string, TestProgsVerdict> {
+  const verdicts = new Map<string, TestProgsVerdict>();
+  for (const line of text.split('\n')) {
+    const match = /^#\d+(?:\/\d+)?\s+(.+?):(OK|FAIL|SKIP)\b/.exec(line);
+    if (match) verdicts.set(match[1]!, match[2] as TestProgsVerdict);
+  }
+  return verdicts;
+}
+
+// A pruned copy of the tree: only the selected progs and the prog_tests that use them, so the build is a minute.
+async function prunedSource(tree: string, treeId: string, files: readonly SelftestFile[]): Promise<{ dir: string; tests: string[] }> {
+  const selftests = join(tree, SELFTESTS_DIR);
+  const progTests = new Map(
+    readdirSync(join(selftests, 'prog_tests'))
+      .filter((name) => name.endsWith('.c'))
+      .map((name) => [name, readFileSync(join(selftests, 'prog_tests', name), 'utf8')] as const),
+  );
+  const kept = progTestsFor(progTests, new Set(files.map((file) => file.stem)));
+  const dir = join(cacheRoot(), 'selftests', `test_progs-${hashParts([treeId, ...kept.files, ...[...kept.stems].sort()]).slice(0, 16)}`, 'src');
+  const tests = [...new Set(kept.files.flatMap((file) => [...progTests.get(file)!.matchAll(/^void (?:serial_)?test_(\w+)\s*\(void\)/gm)].map((match) => match[1]!)))].sort();
+  if (existsSync(join(dir, '.complete'))) return { dir, tests };
+  const scratch = `${dir}.${process.pid}.tmp`;
+  await rm(scratch, { recursive: true, force: true });
+  for (const part of TREE_PARTS) {
+    await mkdir(join(scratch, part, '..'), { recursive: true });
+    await runChild('cp', ['-a', join(tree, part), join(scratch, part)], { stage: `copy ${part} for test_progs` });
+  }
+  const copy = join(scratch, SELFTESTS_DIR);
+  for (const name of readdirSync(join(copy, 'progs')).filter((file) => file.endsWith('.c'))) if (!kept.stems.has(name.slice(0, -2))) await unlink(join(copy, 'progs', name));
+  for (const name of readdirSync(join(copy, 'prog_tests')).filter((file) => file.endsWith('.c'))) if (!kept.files.includes(name)) await unlink(join(copy, 'prog_tests', name));
+  await writeFile(join(scratch, '.complete'), `${kept.files.join(' ')}\n`);
+  await rm(dir, { recursive: true, force: true });
+  await rename(scratch, dir);
+  return { dir, tests };
+}
+
+/** make variables that keep the build to test_progs itself (no kernel module, no extra binaries or light skeletons). */
+export function testProgsMakeArgs(output: string, vmlinux: string, llvmBin: string): string[] {
+  return [
+    'test_progs', '-j2', `OUTPUT=${output}`, `VMLINUX_BTF=${vmlinux}`,
+    `CLANG=${join(llvmBin, 'clang')}`, `LLC=${join(llvmBin, 'llc')}`, `LLVM_STRIP=${join(llvmBin, 'llvm-strip')}`,
+    'SKIP_DOCS=1', 'TEST_KMODS=', 'TRUNNER_EXTRA_FILES=', 'LSKELS=', 'LSKELS_SIGNED=', 'LSKELS_EXTRA=', 'LINKED_SKELS=',
+    // libarena's own rules pass no -mcpu and clang 19's default (v1) cannot compile its atomics.
+    'BPF_TARGET_ENDIAN=--target=bpfel -mcpu=v4',
+  ];
+}
+
+/** Builds test_progs against one kernel's BTF (its vmlinux.h), cached per tree, selection and BTF. */
+export async function buildTestProgs(tree: string, treeId: string, files: readonly SelftestFile[], btfPath: string, arch: string, onStage: (text: string) => void): Promise<TestProgsBuild> {
+  if (arch !== 'x86_64') return { ok: false, reason: `built for this machine (x86_64) only; ${arch} needs a cross-built user space for test_progs, not set up` };
+  const clang = await findClang();
+  const llvmBin = `/usr/lib/llvm-${clang.major}/bin`;
+  if (!existsSync(join(llvmBin, 'llc'))) return { ok: false, reason: `no llc in ${llvmBin} (install llvm-${clang.major})` };
+  onStage('test_progs: pruned source copy');
+  const source = await prunedSource(tree, treeId, files);
+  const output = join(source.dir, '..', `build-${(await hashFile(btfPath)).slice(0, 16)}`);
+  const binary = join(output, 'test_progs');
+  if (existsSync(join(output, '.complete'))) return { ok: true, binary, dir: output, tests: source.tests };
+  // A failed build is remembered: the same tree and BTF fail the same way, and each try costs a minute.
+  const failed = join(output, '.failed');
+  if (existsSync(failed)) return { ok: false, reason: `${readFileSync(failed, 'utf8').trim()} (remembered; delete ${output} to try again)`, log: join(output, 'build.log') };
+  const lock = await acquireLock(`${output}.lock`, 30 * 60_000);
+  try {
+    if (existsSync(join(output, '.complete'))) return { ok: true, binary, dir: output, tests: source.tests };
+    onStage('test_progs: build (about a minute)');
+    await mkdir(output, { recursive: true });
+    const result = await runChild('make', ['-C', join(source.dir, SELFTESTS_DIR), ...testProgsMakeArgs(output, btfPath, llvmBin)], {
+      stage: 'test_progs build',
+      env: { PATH: `${llvmBin}:${process.env.PATH ?? ''}` },
+      allowFailure: true,
+      timeoutMs: 30 * 60_000,
+    });
+    const log = join(output, 'build.log');
+    await writeFile(log, result.stdout + result.stderr);
+    if (result.exitCode !== 0 || !existsSync(binary)) {
+      const lines = (result.stdout + result.stderr).split('\n');
+      // A compiler's "file:line:col: error: ..." first, else make's own "*** ..." line.
+      const first = lines.find((line) => /:\d+:\d+: error: /.test(line)) ?? lines.find((line) => / \*\*\* /.test(line)) ?? `make exited with ${result.exitCode}`;
+      const reason = `the tree's test_progs did not build here: ${first.trim()}`;
+      await writeFile(failed, `${reason}\n`);
+      return { ok: false, reason, log };
+    }
+    await writeFile(join(output, '.complete'), `${new Date().toISOString()}\n`);
+    return { ok: true, binary, dir: output, tests: source.tests };
+  } finally {
+    await lock.release();
+  }
+}
+
+export interface Comparable {
+  id: string;
+  file: string;
+  program: string | null;
+  description?: string;
+  status: string;
+  list?: { action: string; expired: boolean };
+}
+
+/** Our runner's outcome in test_progs terms: did the tree's expectation hold (OK), fail (FAIL), or not run (SKIP)? */
+export function ourVerdict(status: string): TestProgsVerdict {
+  if (status === 'pass' || status === 'unexpected-pass') return 'OK';
+  if (status === 'skip') return 'SKIP';
+  return 'FAIL';
+}
+
+/**
+ * The test_progs subtest that judged the same thing: "<test>/<program>" for RUN_TESTS files, else the one
+ * subtest named after the program (or the description, or the file for whole-object loads). Undefined: no
+ * counterpart (e.g. RUN_TESTS nested in a subtest folds many programs into one line).
+ */
+export function counterpart(result: Comparable, testProgsName: string | undefined, verdicts: ReadonlyMap<string, TestProgsVerdict>): string | undefined {
+  // The subtest part of our id is test_loader's subtest name ("prog" or "prog @unpriv"); whole-object loads go by file.
+  const subtest = result.id.slice(result.id.indexOf('/') + 1);
+  const names = [result.program ? subtest : result.file, result.description].filter((name): name is string => Boolean(name));
+  if (testProgsName) {
+    for (const name of names) if (verdicts.has(`${testProgsName}/${name}`)) return `${testProgsName}/${name}`;
+  }
+  const matches = [...verdicts.keys()].filter((key) => names.includes(key.slice(key.indexOf('/') + 1)));
+  return matches.length === 1 ? matches[0] : undefined;
+}
