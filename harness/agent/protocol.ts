@@ -93,6 +93,8 @@ export type AgentEvent =
       runError?: string;
       /** Why the job was not attempted (the tree's runner skips it too). */
       skipped?: string;
+      /** The object could not be opened or configured (never reached the kernel). */
+      openError?: string;
       /** Why kptrlab cannot run the job as the tree's runner would (the subtest fails, so only a deny entry silences it). */
       unsupported?: string;
     }

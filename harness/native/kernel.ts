@@ -38,7 +38,7 @@ export function possibleCpus(): number {
   return loadNative().possibleCpus();
 }
 
-/** True when the kernel accepts these prog_flags on a trivial program (the selftests' testing_prog_flags probe). */
+/** True when the kernel loads a trivial program with these prog_flags; any failure is false (the selftests' testing_prog_flags probe). */
 export function probeProgFlags(flags: number): boolean {
   if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) throw new RangeError(`flags must be a u32, got ${flags}`);
   return loadNative().probeProgFlags(flags);

@@ -160,15 +160,17 @@ export class BpfObject {
     this.#configure('setFlags', (handle) => handle.setFlags(name, value));
   }
 
-  /** Names of the BTF decl tags on the program's function itself (not on its parameters). */
+  /** Names of the BTF decl tags on the program's function itself (not on its parameters); BpfError ENOENT without BTF. */
   declTags(program: string): string[] {
     const name = this.#program(program, 'declTags');
     return this.#live('declTags').declTags(name);
   }
 
-  /** Loads every autoload program; a verifier rejection is returned (ok: false), not thrown. Once per object. */
-  load(options?: { logLevel?: number; logSize?: number }): LoadResult {
-    const opts = checkOptions<{ logLevel: number; logSize: number }>(options, 'options', ['logLevel', 'logSize']);
+  /** Loads every autoload program; a verifier rejection is returned (ok: false), not thrown. Once per object. A log that does not fit is retried with a bigger buffer unless growLog is false. */
+  load(options?: { logLevel?: number; logSize?: number; growLog?: boolean }): LoadResult {
+    const opts = checkOptions<{ logLevel: number; logSize: number; growLog: boolean }>(options, 'options', ['logLevel', 'logSize', 'growLog']);
+    // growLog false keeps the kernel's ENOSPC for a log that does not fit (what a fixed-size runner sees).
+    const growLog = opts.growLog === undefined ? true : checkBool(opts.growLog, 'options.growLog');
     const logLevel = optInt(opts.logLevel, 'options.logLevel', 0, 15, DEFAULT_LOG_LEVEL);
     let logSize = optInt(opts.logSize, 'options.logSize', 128, MAX_LOG_SIZE, DEFAULT_LOG_SIZE);
     this.#live('load');
@@ -176,7 +178,7 @@ export class BpfObject {
     for (let attempts = 1; ; attempts++) {
       const raw = this.#handle.load(logLevel, logSize);
       // The kernel fails with ENOSPC whenever the log did not fit, even for a program that verified.
-      if (logLevel !== 0 && logSize < MAX_LOG_SIZE && logTooSmall(raw)) {
+      if (growLog && logLevel !== 0 && logSize < MAX_LOG_SIZE && logTooSmall(raw)) {
         logSize = Math.min(logSize * 2, MAX_LOG_SIZE);
         this.#reopen();
         continue;

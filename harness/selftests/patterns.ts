@@ -25,9 +25,10 @@ export function compilePattern(pattern: string, options: { negative: boolean; on
 // The POSIX ERE test_loader hands to regcomp: literal parts escaped, "{{ }}" parts verbatim.
 function posixPattern(pattern: string): string {
   let out = '';
+  let bytes = 0;
   let inRegex = false;
   let i = 0;
-  while (i < pattern.length && out.length < REGEX_BUFFER - 2) {
+  while (i < pattern.length && bytes < REGEX_BUFFER - 2) {
     if (!inRegex && pattern.startsWith('{{', i)) {
       inRegex = true;
       i += 2;
@@ -39,13 +40,16 @@ function posixPattern(pattern: string): string {
       continue;
     }
     const ch = pattern[i++]!;
-    out += !inRegex && ERE_SPECIAL.has(ch) ? `\\${ch}` : ch;
+    const piece = !inRegex && ERE_SPECIAL.has(ch) ? `\\${ch}` : ch;
+    out += piece;
+    bytes += Buffer.byteLength(piece);
   }
   if (i < pattern.length) throw new Error(`Regexp too long: '${pattern}'`);
   if (inRegex) throw new Error(`Regexp has open '{{' but no closing '}}': '${pattern}'`);
   return out;
 }
 
+// glibc's twelve bracket classes (C locale).
 const POSIX_CLASSES: Record<string, string> = {
   alpha: 'a-zA-Z',
   digit: '0-9',
@@ -56,8 +60,13 @@ const POSIX_CLASSES: Record<string, string> = {
   blank: ' \\t',
   xdigit: '0-9A-Fa-f',
   punct: '!-\\/:-@\\[-`{-~',
-  word: 'a-zA-Z0-9_',
+  print: '\\x20-\\x7e',
+  graph: '\\x21-\\x7e',
+  cntrl: '\\x00-\\x1f\\x7f',
 };
+
+// GNU escapes glibc's ERE knows; any other "\\X" is the literal X (so "\\d" is a "d", not a digit).
+const GNU_ESCAPES: Record<string, string> = { w: '\\w', W: '\\W', s: '\\s', S: '\\S', b: '\\b', B: '\\B', '<': '\\b', '>': '\\b', '`': '^', "'": '$' };
 
 /** POSIX ERE to a JavaScript RegExp source: bracket classes ([:digit:]) and literal backslashes in brackets. */
 export function eretoJs(ere: string): string {
@@ -66,8 +75,14 @@ export function eretoJs(ere: string): string {
   while (i < ere.length) {
     const ch = ere[i]!;
     if (ch === '\\' && i + 1 < ere.length) {
-      out += ere.slice(i, i + 2);
+      const next = ere[i + 1]!;
+      out += GNU_ESCAPES[next] ?? (/[A-Za-z0-9]/.test(next) ? next : `\\${next}`);
       i += 2;
+      continue;
+    }
+    // ERE repeats are greedy: "*?" is "(x*)?", never JavaScript's lazy "*?".
+    if ((ch === '?' || ch === '*' || ch === '+') && /[*+?}]$/.test(out) && !out.endsWith('\\*') && !out.endsWith('\\+') && !out.endsWith('\\?') && !out.endsWith('\\}')) {
+      i += 1;
       continue;
     }
     if (ch !== '[') {
@@ -95,7 +110,8 @@ export function eretoJs(ere: string): string {
       j += 1;
     }
     if (j >= ere.length) throw new Error(`Regexp compilation error in '${ere}': brackets ([ ]) not balanced`);
-    out += `[${negate}${body}]`;
+    // REG_NEWLINE: a non-matching list never matches a newline.
+    out += negate ? `[^${body}\\n]` : `[${body}]`;
     i = j + 1;
   }
   try {

@@ -1,7 +1,7 @@
 // Turns a compiled selftest object into the subtests the tree's runner would run, each with the load job that decides it.
 import type { SelftestJob } from '../agent/protocol.js';
 import type { SkeletonRule } from './manifest.js';
-import { parseTestSpec, type SpecArch, type SubSpec, type TestSpec } from './spec.js';
+import { parseTestSpec, PROG_FLAGS, type SpecArch, type SubSpec, type TestSpec } from './spec.js';
 import type { SelftestFile } from './tree.js';
 
 export interface ProgramListing {
@@ -9,6 +9,8 @@ export interface ProgramListing {
   /** libbpf program type name ('syscall', 'sched_cls', ...). */
   type: string;
   tags: string[];
+  /** Why the tags could not be read (no BTF, no FUNC for the program). */
+  tagsError?: string;
 }
 
 export interface PlannedTest {
@@ -36,7 +38,10 @@ export const OBJECT_SUBTEST = 'open_and_load';
 /** Subtests of one file, in the object's program order (test_loader's order). */
 export function planFile(file: SelftestFile, object: string, programs: readonly ProgramListing[], arch: SpecArch): PlannedTest[] {
   if (file.runner.kind === 'skeleton') return planSkeleton(file, object, programs, file.runner.entry.rule, file.runner.entry.from);
-  const specs = programs.map((program) => ({ program, spec: parseTestSpec(program.name, program.tags, arch, program.type) }));
+  const specs = programs.map((program) => ({
+    program,
+    spec: program.tagsError ? { ...parseTestSpec(program.name, [], arch, program.type), error: program.tagsError } : parseTestSpec(program.name, program.tags, arch, program.type),
+  }));
   const tests: PlannedTest[] = [];
   for (const { program, spec } of specs) {
     const base = { file: file.stem, program: program.name, runner: 'annotations' as const, spec };
@@ -56,11 +61,11 @@ export function planFile(file: SelftestFile, object: string, programs: readonly 
         program: program.name,
         logLevel: spec.logLevel,
         flags: spec.flags,
-        execute: sub.execute && !sub.expectFailure ? { emptyOpts: program.type === 'syscall' } : null,
+        execute: sub.execute && !sub.expectFailure && alignmentAllowsRun(spec, arch) ? { emptyOpts: program.type === 'syscall' } : null,
         unpriv: mode === 'unpriv',
       };
       const test: PlannedTest = { ...base, id: job.id, description: sub.description, mode, expected: sub.expectFailure ? 'failure' : 'success', sub, job };
-      const decided = decideWithoutLoad(spec, sub, arch);
+      const decided = decideWithoutLoad(spec, arch);
       if (decided) Object.assign(test, { job: null, decided });
       tests.push(test);
     }
@@ -68,18 +73,15 @@ export function planFile(file: SelftestFile, object: string, programs: readonly 
   return tests;
 }
 
-// The tree's own skip rules, and checks kptrlab's runner cannot make (failing, so only a deny entry can silence them).
-function decideWithoutLoad(spec: TestSpec, sub: SubSpec, arch: SpecArch): PlannedTest['decided'] {
+// should_do_test_run(): BPF_F_ANY_ALIGNMENT programs run only where unaligned access is efficient.
+function alignmentAllowsRun(spec: TestSpec, arch: SpecArch): boolean {
+  const anyAlignment = (spec.flags.set & PROG_FLAGS.BPF_F_ANY_ALIGNMENT!) !== 0;
+  return !anyAlignment || arch === 'X86_64' || arch === 'ARM64' || arch === 's390x';
+}
+
+// The tree's own rule decided before any load: a test for another architecture is skipped.
+function decideWithoutLoad(spec: TestSpec, arch: SpecArch): PlannedTest['decided'] {
   if (spec.arches.length > 0 && !spec.arches.includes(arch)) return { status: 'skip', reason: `the test is for ${spec.arches.join(', ')} only (__arch_*), as the tree's runner decides` };
-  const unsupported = [
-    sub.xlated.length ? '__xlated' : '',
-    sub.jited.length ? '__jited' : '',
-    sub.stderr.length ? '__stderr' : '',
-    sub.stdout.length ? '__stdout' : '',
-    spec.btfPath || spec.btfFuncPath ? '__btf_path' : '',
-    spec.linearSize ? '__linear_size' : '',
-  ].filter(Boolean);
-  if (unsupported.length) return { status: 'fail', reason: `kptrlab's runner cannot check ${unsupported.join(', ')} yet; deny-list the test with a reason to skip it` };
   return undefined;
 }
 

@@ -16,7 +16,8 @@ export const PROG_FLAGS: Record<string, number> = {
 export const POINTER_VALUE = 0xbadcafe;
 
 export const ARCHES = ['X86_64', 'ARM64', 'RISCV64', 's390x', 'LOONGARCH'] as const;
-export type SpecArch = (typeof ARCHES)[number];
+/** The arch names __arch() accepts, and UNKNOWN for any other target (which no __arch_* tag matches). */
+export type SpecArch = (typeof ARCHES)[number] | 'UNKNOWN';
 
 /** Expectations for one mode (privileged, or unprivileged with capabilities dropped). */
 export interface SubSpec {
@@ -55,7 +56,8 @@ export interface TestSpec {
   linearSize: number;
 }
 
-const TAG_PREFIX = /^comment:(\d+):/;
+// sscanf("comment:%*d:") accepts blanks and a sign before the number.
+const TAG_PREFIX = /^comment:\s*([+-]?\d+):/;
 
 /** Tags in source order: each carries "comment:<__COUNTER__>:", compared like strverscmp does. */
 export function orderTags(tags: readonly string[]): string[] {
@@ -63,15 +65,26 @@ export function orderTags(tags: readonly string[]): string[] {
   return [...tags].sort((a, b) => counter(a) - counter(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** strtol-like integer parse as test_loader's parse_int: "0x" prefix is hex, else decimal; the whole text must be used. */
+// strtol(): blanks, a sign, an optional "0x" for base 16, digits; no digits means 0 and nothing consumed.
+function strtol(text: string, base: 10 | 16): { value: bigint; rest: string; erange: boolean } {
+  const match = /^\s*([+-]?)/.exec(text)!;
+  let body = text.slice(match[0].length);
+  if (base === 16 && /^0[xX][0-9a-fA-F]/.test(body)) body = body.slice(2);
+  const digits = (base === 16 ? /^[0-9a-fA-F]+/ : /^\d+/).exec(body)?.[0];
+  if (!digits) return { value: 0n, rest: text, erange: false };
+  const magnitude = BigInt(base === 16 ? `0x${digits}` : digits);
+  const value = match[1] === '-' ? -magnitude : magnitude;
+  const erange = value > (1n << 63n) - 1n || value < -(1n << 63n);
+  return { value, rest: body.slice(digits.length), erange };
+}
+
+/** test_loader's parse_int: "0x" prefix → base 16 on the rest, else base 10; all text used, no overflow; stored in an int. */
 export function parseSpecInt(text: string, what: string): number {
   const hex = text.startsWith('0x');
-  const body = hex ? text.slice(2) : text;
-  const ok = hex ? /^\s*[+-]?[0-9a-fA-F]+$/.test(body) : /^\s*[+-]?\d+$/.test(body);
-  if (!ok) throw new Error(`failed to parse ${what} from '${text}'`);
-  const value = BigInt(hex ? (body.trim().startsWith('-') ? `-0x${body.trim().slice(1)}` : `0x${body.trim().replace(/^\+/, '')}`) : body.trim());
+  const parsed = strtol(hex ? text.slice(2) : text, hex ? 16 : 10);
+  if (parsed.erange || parsed.rest !== '') throw new Error(`failed to parse ${what} from '${text}'`);
   // The C code stores a long into an int.
-  return Number(BigInt.asIntN(32, value));
+  return Number(BigInt.asIntN(32, parsed.value));
 }
 
 function parseRetval(text: string, what: string): number {
@@ -198,7 +211,7 @@ function fillSpec(spec: TestSpec, tags: readonly string[], currentArch: SpecArch
 function applyFlag(flags: { set: number; clear: number }, text: string): void {
   const clear = text.startsWith('!');
   const name = clear ? text.slice(1) : text;
-  const value = PROG_FLAGS[name] ?? parseSpecInt(name, 'test prog flags');
+  const value = Object.hasOwn(PROG_FLAGS, name) ? PROG_FLAGS[name]! : parseSpecInt(name, 'test prog flags');
   if (clear) {
     flags.clear |= value;
     flags.set &= ~value;
@@ -219,5 +232,6 @@ export function specArch(kernelArch: string): SpecArch {
   if (kernelArch === 'arm64' || kernelArch === 'aarch64') return 'ARM64';
   if (kernelArch === 'riscv64') return 'RISCV64';
   if (kernelArch === 's390x') return 's390x';
-  return 'LOONGARCH';
+  if (kernelArch === 'loongarch64') return 'LOONGARCH';
+  return 'UNKNOWN';
 }

@@ -59,3 +59,16 @@ t.test('on-next-line patterns (disassembly) must match consecutive lines', async
   t.notOk(wrong.ok);
   t.match(wrong.report, /WRONG LINE.*\nexpecting match at line 1, actual match is at line 2/);
 });
+
+t.test('glibc ERE details: \\d is a "d", repeats are greedy, [^...] stops at newlines, the 12 classes', async (t) => {
+  t.ok(validateMsgs('12d', [pos('{{\\d}}')]).ok, '"\\d" matches a literal d');
+  t.notOk(validateMsgs('12', [pos('{{\\d}}')]).ok);
+  t.ok(validateMsgs('a word', [pos('{{\\w+}}')]).ok, 'GNU \\w still works');
+  t.notOk(validateMsgs('a\nb', [pos('a{{[^x]*}}b')]).ok, 'REG_NEWLINE: a non-matching list does not cross lines');
+  t.ok(validateMsgs('R3=scalar(id=1) var_off=(0x0)', [pos('R3={{[^)]*}}) var_off')]).ok);
+  t.ok(validateMsgs('x\x01y', [pos('x{{[[:cntrl:]]}}y')]).ok);
+  t.ok(validateMsgs('ab', [pos('{{[[:print:]][[:graph:]]}}')]).ok);
+  t.throws(() => pos('{{[[:word:]]}}'), /Regexp compilation error/, 'glibc has no [:word:]');
+  // Greedy in ERE: "a.*?b" takes the longest, so a following pattern starts after the last b.
+  t.notOk(validateMsgs('aXbXb c', [pos('a{{.*?}}b'), pos('Xb')]).ok);
+});

@@ -60,3 +60,15 @@ t.test('bad annotations make the spec unreadable, as "Can\'t parse test spec" do
   t.match(parseTestSpec('p', [tag(1, 'test_linear_size=4')], 'X86_64', 'syscall').error, /__linear_size for unsupported program type/);
   t.throws(() => parseSpecInt('0xZZ', 'x'));
 });
+
+t.test('strtol details of parse_int', async (t) => {
+  t.equal(parseSpecInt('0x-1', 'x'), -1, 'a sign after the 0x prefix');
+  t.equal(parseSpecInt('', 'x'), 0, 'no digits: 0, as strtol');
+  t.equal(parseSpecInt('0x', 'x'), 0);
+  t.equal(parseSpecInt('0x0x10', 'x'), 16, 'strtol base 16 takes its own 0x');
+  t.equal(parseSpecInt(' 42', 'x'), 42);
+  t.throws(() => parseSpecInt('99999999999999999999', 'x'), /failed to parse/, 'ERANGE');
+  t.throws(() => parseSpecInt('4 2', 'x'));
+  t.match(parseTestSpec('p', [tag(1, 'test_prog_flags=constructor')], 'X86_64').error, /failed to parse test prog flags/, 'no Object.prototype names');
+  t.equal(orderTags([tag(2, 'b'), 'comment:-1:a'])[0], 'comment:-1:a', 'a signed counter sorts numerically');
+});

@@ -65,16 +65,17 @@ Napi::Value Handle::Datasecs(const Napi::CallbackInfo &info) {
   return out;
 }
 
-// declTags(program) → names of DECL_TAGs with component_idx -1 on the program's BTF FUNC.
+// declTags(program) → names of DECL_TAGs with component_idx -1 on the program's BTF FUNC; ENOENT when the
+// object has no BTF or no FUNC of that name (annotations cannot be read, which is not the same as none).
 Napi::Value Handle::DeclTags(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   const char *op = "decl_tags";
   struct bpf_program *prog = Program(env, info[0].As<Napi::String>(), op);
   struct btf *btf = bpf_object__btf(obj_);
   Napi::Array out = Napi::Array::New(env);
-  if (btf == nullptr) return out;
+  if (btf == nullptr) ThrowBpfError(env, op, ENOENT, "", "BPF object has no BTF");
   __s32 func = btf__find_by_name_kind(btf, bpf_program__name(prog), BTF_KIND_FUNC);
-  if (func < 0) return out;
+  if (func < 0) ThrowBpfError(env, op, ENOENT, "", std::string("failed to find FUNC BTF type for '") + bpf_program__name(prog) + "'");
   uint32_t count = 0;
   __u32 n = btf__type_cnt(btf);
   for (__u32 id = 1; id < n; id++) {
