@@ -100,8 +100,8 @@ export interface SelftestsResult {
   series?: Series;
   env?: { testingFlags: number; jited: boolean; unprivDisabled: number };
   tests: SelftestResult[];
-  /** Why the tree's test_progs did not run here, when it did not. */
-  testProgs?: { ran: boolean; note: string };
+  /** Whether the tree's test_progs ran here, what it found; theirsOnly: its FAIL lines kptrlab has no counterpart for. */
+  testProgs?: { ran: boolean; note: string; theirsOnly?: string[] };
 }
 
 export interface TargetResult {

@@ -1,5 +1,5 @@
 // Everything the run does on one target: preflight, compile, probe, verifier matrix, benchmark.
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { vmlinuxHeader } from '../bpf/vmlinux-header.js';
 import type { RunConfig, TargetConfig } from '../config/run-config.js';
 import { runSelftestSuite } from '../selftests/suite.js';
@@ -92,7 +92,7 @@ export async function runOnTarget(config: RunConfig, target: Target, targetConfi
       stage(`note: the config declares series: ${series} (level ${SERIES_LEVEL[series]}) but the probes find level ${capability.level}; selftest expectations follow the declaration`);
     }
     await runSelftestSuite(
-      { config: config.selftests, target, series, today: new Date().toISOString().slice(0, 10) },
+      { config: config.selftests, target, series, today: new Date().toISOString().slice(0, 10), artifactsDir: dirname(store.path) },
       {
         start: (selftests) => store.update(() => (entry.selftests = selftests)),
         env: (env) => store.update(() => (entry.selftests!.env = env)),

@@ -14,7 +14,7 @@ import { listMatch, loadSuiteManifest, loadTestLists, requirementFor, type Suite
 import { planFile, type PlannedTest, type ProgramListing } from './plan.js';
 import { specArch } from './spec.js';
 import { selectFiles, selftestsDir, type SelftestFile } from './tree.js';
-import { buildTestProgs, counterpart, ourVerdict, parseTestProgsOutput } from './test-progs.js';
+import { compareWithTestProgs } from './compare.js';
 import { dirname, isAbsolute } from 'node:path';
 
 export interface SelftestSink {
@@ -34,6 +34,8 @@ export interface SelftestContext {
   series: Series | undefined;
   /** YYYY-MM-DD: list entries expire on this day. */
   today: string;
+  /** The run's results folder: raw outputs (test_progs) are kept there. */
+  artifactsDir: string;
 }
 
 const fromRoot = (path: string) => (isAbsolute(path) ? path : projectPath(path));
@@ -122,42 +124,6 @@ export async function runSelftestSuite(context: SelftestContext, sink: SelftestS
   }
   if (context.config.testProgs) await compareWithTestProgs(context, source, files, reported, sink);
   return { tree: source.tree, treeId: source.id, files };
-}
-
-// test_progs can take a while under TCG; generous, but bounded.
-const TEST_PROGS_TIMEOUT_MS = 30 * 60_000;
-
-/** Builds the tree's test_progs for this kernel, runs it on the target and records its verdict beside ours. */
-async function compareWithTestProgs(context: SelftestContext, source: { tree: string; id: string }, files: SelftestFile[], reported: SelftestResult[], sink: SelftestSink): Promise<void> {
-  const build = await buildTestProgs(source.tree, source.id, files, context.target.btfPath, context.target.info.arch, sink.stage);
-  if (!build.ok) {
-    sink.testProgs({ ran: false, note: `not run: ${build.reason}${build.log ? ` (log ${build.log})` : ''}` });
-    return;
-  }
-  sink.stage(`test_progs -t ${build.tests.join(',')} on ${context.target.info.name}`);
-  // env -C: test_progs finds its .bpf.o files relative to the working folder. -w: its per-test watchdog
-  // (120 s) would kill tests that are merely slow under TCG; our own timeout still bounds the run.
-  const run = await context.target.runProgram(['env', '-C', build.dir, build.binary, '-w', '600', '-t', build.tests.join(',')], TEST_PROGS_TIMEOUT_MS);
-  const verdicts = parseTestProgsOutput(run.stdout);
-  if (verdicts.size === 0) {
-    sink.testProgs({ ran: false, note: `ran but printed no result lines (exit ${run.exitCode}): ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}` });
-    return;
-  }
-  const testProgsNames = new Map(files.map((file) => [file.stem, file.runner.kind === 'annotations' ? file.runner.testProgsName : undefined]));
-  let compared = 0;
-  let differ = 0;
-  for (const result of reported) {
-    // A denied test did not run here, so there is nothing to compare.
-    if (result.list?.action === 'deny' && !result.list.expired) continue;
-    const theirsName = counterpart(result, testProgsNames.get(result.file), verdicts);
-    if (!theirsName) continue;
-    const verdict = verdicts.get(theirsName)!;
-    const agrees = verdict === ourVerdict(result.status);
-    compared += 1;
-    if (!agrees) differ += 1;
-    sink.compared(result.id, { verdict, agrees }, theirsName);
-  }
-  sink.testProgs({ ran: true, note: `${compared} subtests compared, ${differ} differ (test_progs exit ${run.exitCode}, ${verdicts.size} result lines)` });
 }
 
 function toResult(
