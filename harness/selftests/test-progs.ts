@@ -137,17 +137,24 @@ export function ourVerdict(status: string): TestProgsVerdict {
 }
 
 /**
- * The test_progs subtest that judged the same thing: "<test>/<program>" for RUN_TESTS files, else the one
- * subtest named after the program (or the description, or the file for whole-object loads). Undefined: no
- * counterpart (e.g. RUN_TESTS nested in a subtest folds many programs into one line).
+ * The test_progs line that judged the same thing: "<test>/<subtest>" for RUN_TESTS files, else the one
+ * subtest named after the program (or its description). A whole-object load matches the subtest named after
+ * the file, else the test of that name as a whole (all its subtests). Undefined: no counterpart.
  */
 export function counterpart(result: Comparable, testProgsName: string | undefined, verdicts: ReadonlyMap<string, TestProgsVerdict>): string | undefined {
-  // The subtest part of our id is test_loader's subtest name ("prog" or "prog @unpriv"); whole-object loads go by file.
+  const keys = [...verdicts.keys()];
+  const subtestOf = (key: string) => (key.includes('/') ? key.slice(key.indexOf('/') + 1) : undefined);
+  if (!result.program) {
+    const named = keys.filter((key) => subtestOf(key) === result.file);
+    if (named.length === 1) return named[0];
+    return verdicts.has(result.file) ? result.file : undefined;
+  }
+  // The subtest part of our id is test_loader's subtest name ("prog" or "prog @unpriv").
   const subtest = result.id.slice(result.id.indexOf('/') + 1);
-  const names = [result.program ? subtest : result.file, result.description].filter((name): name is string => Boolean(name));
+  const names = [subtest, result.description].filter((name): name is string => Boolean(name));
   if (testProgsName) {
     for (const name of names) if (verdicts.has(`${testProgsName}/${name}`)) return `${testProgsName}/${name}`;
   }
-  const matches = [...verdicts.keys()].filter((key) => names.includes(key.slice(key.indexOf('/') + 1)));
+  const matches = keys.filter((key) => names.includes(subtestOf(key) ?? ''));
   return matches.length === 1 ? matches[0] : undefined;
 }

@@ -72,3 +72,9 @@ t.test('an unprivileged subtest is compared with its own line, never the privile
   t.equal(counterpart({ id: 'f/p @unpriv', file: 'f', program: 'p', status: 'skip' }, 'f', verdicts), 'f/p @unpriv');
   t.equal(counterpart({ id: 'f/p', file: 'f', program: 'p', status: 'pass' }, 'f', verdicts), 'f/p');
 });
+
+t.test('a whole-object load falls back to the test of the same name, never a subtest by accident', async (t) => {
+  const verdicts = parseTestProgsOutput('#1/1     linked_list/push_pop:OK\n#1       linked_list:OK\n#2/1     other/linked_list_peek:OK\n');
+  t.equal(counterpart({ id: 'linked_list/open_and_load', file: 'linked_list', program: null, status: 'pass' }, undefined, verdicts), 'linked_list');
+  t.equal(counterpart({ id: 'x/linked_list', file: 'x', program: 'linked_list', status: 'pass' }, undefined, verdicts), undefined, 'a program is never matched with a test line');
+});
