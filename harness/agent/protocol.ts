@@ -31,7 +31,7 @@ export interface BenchRequest {
   seed: number;
 }
 
-/** One load of a tree selftest object, as the tree's runner would do it (see harness/selftests/jobs.ts). */
+/** One load of a tree selftest object, as the tree's runner would do it (planned in harness/selftests/plan.ts). */
 export interface SelftestJob {
   id: string;
   object: string;

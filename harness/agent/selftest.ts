@@ -1,9 +1,8 @@
 // Runs tree selftest loads on the target as test_loader.c does: one program (plus auxiliaries) per load, then one test run.
-import { readFileSync } from 'node:fs';
 import { BpfObject, probeProgFlags } from '../native/index.js';
 import { PROG_FLAGS, effectiveFlags } from '../selftests/spec.js';
 import { emit } from './emit.js';
-import { unprivDisabledReason } from './unpriv.js';
+import { readProcText, unprivDisabledReason } from './unpriv.js';
 import type { SelftestJob, SelftestRequest } from './protocol.js';
 
 // TEST_DATA_LEN and the output room test_loader's do_prog_test_run uses.
@@ -16,11 +15,8 @@ function testingFlags(): number {
 }
 
 function readSysctl(path: string, fallback: number): number {
-  try {
-    return Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-  } catch {
-    return fallback;
-  }
+  const text = readProcText(path);
+  return text === undefined ? fallback : Number.parseInt(text.trim(), 10);
 }
 
 export function runSelftests(request: SelftestRequest): void {

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 
-function readText(path: string): string | undefined {
+/** A /proc or /boot file's text, or undefined when it cannot be read. */
+export function readProcText(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch {
@@ -13,7 +14,7 @@ function readText(path: string): string | undefined {
 
 // Like gzopen: a plain /boot/config-<release> or the gzipped /proc/config.gz.
 function kernelConfig(): string | undefined {
-  const boot = readText(`/boot/config-${release()}`);
+  const boot = readProcText(`/boot/config-${release()}`);
   if (boot !== undefined) return boot;
   try {
     return gunzipSync(readFileSync('/proc/config.gz')).toString('utf8');
@@ -24,13 +25,13 @@ function kernelConfig(): string | undefined {
 
 // cmdline_contains() compares each token against the start of the pattern (strncmp with the token's length).
 function cmdlineContains(pattern: string): boolean {
-  const cmdline = readText('/proc/cmdline') ?? '';
+  const cmdline = readProcText('/proc/cmdline') ?? '';
   return cmdline.split(/[ \n]/).some((token) => token !== '' && pattern.startsWith(token));
 }
 
 /** Why the tree's runner would skip unprivileged mode here, or undefined when it would run it. */
 export function unprivDisabledReason(): string | undefined {
-  const sysctl = readText('/proc/sys/kernel/unprivileged_bpf_disabled');
+  const sysctl = readProcText('/proc/sys/kernel/unprivileged_bpf_disabled');
   if (sysctl === undefined) return 'kernel.unprivileged_bpf_disabled cannot be read';
   const value = Number.parseInt(sysctl.slice(0, 1), 10) || 0;
   if (value) return `kernel.unprivileged_bpf_disabled=${sysctl.trim()}`;

@@ -26,20 +26,36 @@ export async function compileBpf(request: CompileRequest): Promise<CompileResult
   const clang = await findClang();
   const arch = request.arch ?? 'x86';
   const flags = ['-g', '-O2', '-target', 'bpf', `-D__TARGET_ARCH_${arch}`, '-Wall', '-Wno-unused-function'];
-  const key = hashParts([
-    await readFile(request.source),
-    ...(await includeContents()),
-    request.header.btfHash,
-    clang.version,
-    flags.join(' '),
-  ]);
-  const dir = join(cacheRoot(), 'bpf', key.slice(0, 24));
-  const object = join(dir, basename(request.source).replace(/\.c$/, '.o'));
+  return compileCached({
+    source: request.source,
+    args: [...flags, '-I', request.header.dir, '-I', PROGRAMS_INCLUDE],
+    keyParts: [await readFile(request.source), ...(await includeContents()), request.header.btfHash, clang.version, flags.join(' ')],
+    folder: 'bpf',
+    objectName: basename(request.source).replace(/\.c$/, '.o'),
+  });
+}
+
+export interface CachedCompile {
+  source: string;
+  /** clang arguments besides "-c <source> -o <object>". */
+  args: string[];
+  /** Everything the object depends on (sources, headers, flags, clang version): the cache key. */
+  keyParts: Array<string | Buffer>;
+  /** Cache subfolder ('bpf', 'selftests/objects'). */
+  folder: string;
+  objectName: string;
+}
+
+/** One clang run whose object is cached by content; written then renamed, so a cached object is always whole. */
+export async function compileCached(request: CachedCompile): Promise<CompileResult> {
+  const clang = await findClang();
+  const key = hashParts(request.keyParts);
+  const dir = join(cacheRoot(), request.folder, key.slice(0, 24));
+  const object = join(dir, request.objectName);
   if (existsSync(object)) return { ok: true, source: request.source, object, cached: true };
   await mkdir(dir, { recursive: true });
   const partial = `${object}.${process.pid}.tmp`;
-  const args = [...flags, '-I', request.header.dir, '-I', PROGRAMS_INCLUDE, '-c', request.source, '-o', partial];
-  const result = await runChild(clang.path, args, { stage: `clang compile ${basename(request.source)}`, allowFailure: true });
+  const result = await runChild(clang.path, [...request.args, '-c', request.source, '-o', partial], { stage: `clang compile ${basename(request.source)}`, allowFailure: true });
   if (result.exitCode !== 0) {
     return { ok: false, source: request.source, firstError: firstCompilerError(result.stderr), log: result.stderr };
   }

@@ -90,7 +90,7 @@ export interface SelftestResult {
   requires?: { level: Level; reason: string };
   list?: { action: 'deny' | 'allow'; reason: string; expires: string; expired: boolean };
   /** The tree's own test_progs verdict for the same subtest, when it was built and run. */
-  testProgs?: { verdict: 'OK' | 'FAIL' | 'SKIP' | 'absent'; agrees: boolean };
+  testProgs?: { verdict: 'OK' | 'FAIL' | 'SKIP'; agrees: boolean };
 }
 
 export interface SelftestsResult {

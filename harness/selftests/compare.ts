@@ -16,13 +16,15 @@ export async function compareWithTestProgs(context: SelftestContext, source: { t
     sink.testProgs({ ran: false, note: `not run: ${build.reason}${build.log ? ` (log ${build.log})` : ''}` });
     return;
   }
+  // -w: test_progs' per-test watchdog (120 s) would kill tests that are merely slow under TCG; our own
+  // timeout still bounds the run.
+  const argv = [build.binary, '-w', '600', '-t', build.tests.join(',')];
   sink.stage(`test_progs -t ${build.tests.join(',')} on ${context.target.info.name}`);
-  // env -C: test_progs finds its .bpf.o files relative to the working folder. -w: its per-test watchdog
-  // (120 s) would kill tests that are merely slow under TCG; our own timeout still bounds the run.
-  const run = await context.target.runProgram(['env', '-C', build.dir, build.binary, '-w', '600', '-t', build.tests.join(',')], TEST_PROGS_TIMEOUT_MS);
+  // env -C: test_progs finds its .bpf.o files relative to the working folder.
+  const run = await context.target.runProgram(['env', '-C', build.dir, ...argv], TEST_PROGS_TIMEOUT_MS);
   // The whole output is kept beside results.json: it is the evidence for every verdict compared below.
   const saved = join(context.artifactsDir, `test_progs-${context.target.info.name}.txt`);
-  await writeFile(saved, `$ ${build.binary} -w 600 -t ${build.tests.join(',')}\n# exit ${run.exitCode}\n${run.stdout}\n# stderr\n${run.stderr}`);
+  await writeFile(saved, `$ ${argv.join(' ')}\n# exit ${run.exitCode}\n${run.stdout}\n# stderr\n${run.stderr}`);
   const verdicts = parseTestProgsOutput(run.stdout);
   if (verdicts.size === 0) {
     sink.testProgs({ ran: false, note: `ran but printed no result lines (exit ${run.exitCode}): ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}` });

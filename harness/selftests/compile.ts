@@ -1,18 +1,14 @@
 // Compiles the tree's progs/*.c with the tree's own headers and the selftests Makefile's BPF flags; cached by content.
 import { existsSync, readdirSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { findClang } from '../bpf/toolchain.js';
-import { firstCompilerError } from '../bpf/compile.js';
+import { compileCached, type CompileResult } from '../bpf/compile.js';
 import type { VmlinuxHeader } from '../bpf/vmlinux-header.js';
 import { runChild } from '../util/child.js';
 import { hashParts } from '../util/hash.js';
 import { cacheRoot } from '../util/paths.js';
 import { SELFTESTS_DIR } from './tree.js';
-
-export type SelftestCompileResult =
-  | { ok: true; source: string; object: string; cached: boolean }
-  | { ok: false; source: string; firstError: string; log: string };
 
 /** BPF_CFLAGS of tools/testing/selftests/bpf/Makefile (test_progs flavour), minus the include folders. */
 export function selftestFlags(arch: 'x86' | 'arm64'): string[] {
@@ -74,7 +70,7 @@ export interface SelftestCompileRequest {
 }
 
 /** Compiles one progs/*.c; a compile error is returned with clang's first error line and its full output. */
-export async function compileSelftest(request: SelftestCompileRequest): Promise<SelftestCompileResult> {
+export async function compileSelftest(request: SelftestCompileRequest): Promise<CompileResult> {
   const clang = await findClang();
   const bpfHeaders = await treeBpfHeaders(request.tree, request.treeId);
   const selftests = join(request.tree, SELFTESTS_DIR);
@@ -84,17 +80,11 @@ export async function compileSelftest(request: SelftestCompileRequest): Promise<
     '-I', request.header.dir, '-I', bpfHeaders, '-I', selftests, '-I', join(tools, 'uapi'), '-I', tools,
     '-I', join(selftests, 'libarena', 'include'), ...(await clangSysIncludes(clang.path)),
   ];
-  const key = hashParts([request.treeId, request.source, await readFile(request.source), request.header.btfHash, clang.version, flags.join(' ')]);
-  const dir = join(cacheRoot(), 'selftests', 'objects', key.slice(0, 24));
-  const object = join(dir, basename(request.source).replace(/\.c$/, '.bpf.o'));
-  if (existsSync(object)) return { ok: true, source: request.source, object, cached: true };
-  await mkdir(dir, { recursive: true });
-  const partial = `${object}.${process.pid}.tmp`;
-  const result = await runChild(clang.path, [...flags, ...includes, '-c', request.source, '-o', partial], {
-    stage: `clang compile ${basename(request.source)}`,
-    allowFailure: true,
+  return compileCached({
+    source: request.source,
+    args: [...flags, ...includes],
+    keyParts: [request.treeId, request.source, await readFile(request.source), request.header.btfHash, clang.version, flags.join(' ')],
+    folder: join('selftests', 'objects'),
+    objectName: basename(request.source).replace(/\.c$/, '.bpf.o'),
   });
-  if (result.exitCode !== 0) return { ok: false, source: request.source, firstError: firstCompilerError(result.stderr), log: result.stderr };
-  await rename(partial, object);
-  return { ok: true, source: request.source, object, cached: false };
 }

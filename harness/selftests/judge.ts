@@ -1,6 +1,6 @@
 // The verdict the tree's runner would give one subtest, from the target's load result (test_loader.c run_subtest).
 import type { AgentEvent } from '../agent/protocol.js';
-import { decidingLine, logExcerpt } from '../suites/verdict.js';
+import { classicLog, failureExcerpt } from '../suites/verdict.js';
 import { validateMsgs } from './patterns.js';
 import type { PlannedTest } from './plan.js';
 import { POINTER_VALUE } from './spec.js';
@@ -16,19 +16,11 @@ export interface RawVerdict {
   retval?: number;
 }
 
-// 7.x verifiers append a diagnostic report after the classic log; the patterns are usually about the classic part.
-const REPORT_HEADER = /^\s*(Source context|Instruction context|Suggestion|Causal path):?\s*$/;
-
-/** The deciding line, then the classic log's last lines; libbpf's lines when there is no verifier log. */
-export function failureExcerpt(result: { log: string; libbpf: string }): string {
+/** The deciding line, then the classic log's last lines (the patterns are about it); libbpf's lines without a log. */
+export function loadFailureExcerpt(result: { log: string; libbpf: string }): string {
   // A load failure with no verifier log is libbpf's doing (unknown kfunc, bad relocation): its lines say why.
   if (!result.log.trim()) return result.libbpf.trim().split('\n').slice(-6).join('\n');
-  const lines = result.log.split('\n');
-  const reportAt = lines.findIndex((line) => REPORT_HEADER.test(line));
-  const classic = reportAt < 0 ? result.log : lines.slice(0, reportAt).join('\n');
-  const tail = logExcerpt(classic, 8);
-  const reason = decidingLine(result.log);
-  return reason && !tail.includes(reason) ? `${reason}\n…\n${tail}` : tail;
+  return failureExcerpt(result.log, { tailOf: classicLog(result.log), lines: 8 });
 }
 
 // Checks the tree's runner makes that kptrlab's cannot yet: the subtest fails, so only a deny entry silences it.
@@ -53,12 +45,12 @@ export function judge(test: PlannedTest, result: JobResult | undefined, jited: b
     return { status: 'fail', actual, reason: test.program ? 'unexpected_load_success: the verifier accepted a program the test expects it to reject' : 'the object loaded although the tree expects it to be refused' };
   }
   if (test.expected === 'success' && !result.loaded) {
-    return { status: 'fail', actual, reason: `unexpected_load_failure (${result.code ?? 'error'})`, excerpt: failureExcerpt(result) };
+    return { status: 'fail', actual, reason: `unexpected_load_failure (${result.code ?? 'error'})`, excerpt: loadFailureExcerpt(result) };
   }
   const sub = test.sub;
   if (sub?.msgs.length) {
     const check = validateMsgs(result.log, sub.msgs);
-    if (!check.ok) return { status: 'fail', actual, reason: 'expect_msg: the verifier log does not match the __msg/__not_msg patterns', excerpt: `${check.report}\n--- log ---\n${failureExcerpt(result)}` };
+    if (!check.ok) return { status: 'fail', actual, reason: 'expect_msg: the verifier log does not match the __msg/__not_msg patterns', excerpt: `${check.report}\n--- log ---\n${loadFailureExcerpt(result)}` };
   }
   if (sub?.xlated.length) return { ...unsupported('__xlated'), actual };
   // test_progs built without LLVM cannot disassemble JITed code and skips these; kptrlab cannot either.

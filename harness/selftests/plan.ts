@@ -64,10 +64,8 @@ export function planFile(file: SelftestFile, object: string, programs: readonly 
         execute: sub.execute && !sub.expectFailure && alignmentAllowsRun(spec, arch) ? { emptyOpts: program.type === 'syscall' } : null,
         unpriv: mode === 'unpriv',
       };
-      const test: PlannedTest = { ...base, id: job.id, description: sub.description, mode, expected: sub.expectFailure ? 'failure' : 'success', sub, job };
       const decided = decideWithoutLoad(spec, arch);
-      if (decided) Object.assign(test, { job: null, decided });
-      tests.push(test);
+      tests.push({ ...base, id: job.id, description: sub.description, mode, expected: sub.expectFailure ? 'failure' : 'success', sub, job: decided ? null : job, decided });
     }
   }
   return tests;

@@ -7,10 +7,11 @@ import type { SelftestResult, SelftestsResult } from '../results/model.js';
 import type { Target } from '../targets/target.js';
 import { projectPath } from '../util/paths.js';
 import { compileSelftest } from './compile.js';
-import { treeBpftool, treeVmlinuxHeader } from './tree-bpftool.js';
+import { vmlinuxHeader } from '../bpf/vmlinux-header.js';
+import { treeBpftool } from './tree-bpftool.js';
 import { classify, type Series } from './expectations.js';
-import { judge, type JobResult } from './judge.js';
-import { listMatch, loadSuiteManifest, loadTestLists, requirementFor, type SuiteManifest, type TestLists } from './manifest.js';
+import { judge, type JobResult, type RawVerdict } from './judge.js';
+import { listMatch, loadSuiteManifest, loadTestLists, requirementFor, type ListMatch, type SuiteManifest, type TestLists } from './manifest.js';
 import { planFile, type PlannedTest, type ProgramListing } from './plan.js';
 import { specArch } from './spec.js';
 import { selectFiles, selftestsDir, type SelftestFile } from './tree.js';
@@ -57,8 +58,8 @@ export function listPrograms(object: string): ProgramListing[] {
   }
 }
 
-/** Runs the suite; every result reaches the sink as soon as it is known. Returns the tree used (for test_progs). */
-export async function runSelftestSuite(context: SelftestContext, sink: SelftestSink): Promise<{ tree: string; treeId: string; files: SelftestFile[] }> {
+/** Runs the suite; every result reaches the sink as soon as it is known. */
+export async function runSelftestSuite(context: SelftestContext, sink: SelftestSink): Promise<void> {
   const manifest = loadSuiteManifest(fromRoot(context.config.suite));
   const lists = loadTestLists(fromRoot(context.config.lists));
   sink.stage('selftests: kernel source');
@@ -66,7 +67,7 @@ export async function runSelftestSuite(context: SelftestContext, sink: SelftestS
   const dir = selftestsDir(source.tree);
   const files = selectFiles(dir, manifest);
   sink.stage('selftests: the tree\'s bpftool and vmlinux.h');
-  const header = await treeVmlinuxHeader(await treeBpftool(source.tree, source.id), context.target.btfPath);
+  const header = await vmlinuxHeader(context.target.btfPath, await treeBpftool(source.tree, source.id));
   sink.start({ source: source.describe, series: context.series, tests: [] });
   const arch = specArch(context.target.info.arch);
   const planned: PlannedTest[] = [];
@@ -85,28 +86,24 @@ export async function runSelftestSuite(context: SelftestContext, sink: SelftestS
     sink.result(result);
   };
   const jobs: SelftestJob[] = [];
-  const pending = new Map<string, PlannedTest>();
+  const pending = new Map<string, { test: PlannedTest; listed: ListMatch | undefined }>();
   for (const test of planned) {
     const listed = listMatch(lists, test.id, context.target.info.name, context.today);
-    if (listed?.action === 'deny' && !listed.expired) {
-      report(toResult(test, context, manifest, listed, { status: 'skip', actual: 'not-run', reason: `denied until ${listed.entry.expires}: ${listed.entry.reason}` }, true));
-      continue;
+    // A denied test is not loaded at all; toResult reports it as skipped with the entry's reason.
+    if (isDenied(listed)) report(toResult(test, context, manifest, listed, { status: 'skip', actual: 'not-run' }));
+    else if (!test.job) report(toResult(test, context, manifest, listed, judge(test, undefined, false)));
+    else {
+      jobs.push(test.job);
+      pending.set(test.job.id, { test, listed });
     }
-    if (!test.job) {
-      report(toResult(test, context, manifest, listed, judge(test, undefined, false)));
-      continue;
-    }
-    jobs.push(test.job);
-    pending.set(test.job.id, test);
   }
   sink.stage(`selftests: ${jobs.length} loads on ${context.target.info.name}`);
   let jited = false;
   const finish = (id: string, result: JobResult | undefined) => {
-    const test = pending.get(id);
-    if (!test) return;
+    const entry = pending.get(id);
+    if (!entry) return;
     pending.delete(id);
-    const listed = listMatch(lists, test.id, context.target.info.name, context.today);
-    report(toResult(test, context, manifest, listed, judge(test, result, jited)));
+    report(toResult(entry.test, context, manifest, entry.listed, judge(entry.test, result, jited)));
   };
   try {
     if (jobs.length) {
@@ -123,20 +120,24 @@ export async function runSelftestSuite(context: SelftestContext, sink: SelftestS
     for (const id of [...pending.keys()]) finish(id, undefined);
   }
   if (context.config.testProgs) await compareWithTestProgs(context, source, files, reported, sink);
-  return { tree: source.tree, treeId: source.id, files };
+}
+
+function isDenied(listed: ListMatch | undefined): boolean {
+  return listed?.action === 'deny' && !listed.expired;
 }
 
 function toResult(
   test: PlannedTest,
   context: SelftestContext,
   manifest: SuiteManifest,
-  listed: ReturnType<typeof listMatch>,
-  raw: ReturnType<typeof judge>,
-  denied = false,
+  listed: ListMatch | undefined,
+  raw: RawVerdict,
 ): SelftestResult {
   const requirement = requirementFor(manifest, test.id);
   const allow = listed?.action === 'allow' ? listed : undefined;
-  const classified = denied ? { status: 'skip' as const, reason: raw.reason } : classify(raw, requirement, context.series, allow);
+  const classified = isDenied(listed)
+    ? { status: 'skip' as const, reason: `denied until ${listed!.entry.expires}: ${listed!.entry.reason}` }
+    : classify(raw, requirement, context.series, allow);
   const expiredNote = listed?.expired ? ` [${listed.action} entry expired on ${listed.entry.expires} (${context.config.lists} line ${listed.entry.line}); it no longer applies]` : '';
   return {
     id: test.id,
@@ -160,9 +161,8 @@ function toResult(
 function compileFailure(context: SelftestContext, manifest: SuiteManifest, lists: TestLists, file: SelftestFile, firstError: string, log: string): SelftestResult {
   const test: PlannedTest = { id: `${file.stem}/compile`, file: file.stem, program: null, mode: 'object', runner: file.runner.kind === 'annotations' ? 'annotations' : file.runner.entry.rule, expected: 'success', job: null };
   const listed = listMatch(lists, test.id, context.target.info.name, context.today);
-  const denied = listed?.action === 'deny' && !listed.expired;
   // Paths inside the tree are shown from its selftests folder: "progs/rbtree.c:52:6: error: ...".
   const short = (text: string) => text.split(`${dirname(dirname(file.source))}/`).join('');
   const raw = { status: 'fail' as const, actual: 'not-run' as const, reason: `clang cannot build it here: ${short(firstError)}`, excerpt: short(log).split('\n').slice(0, 12).join('\n') };
-  return toResult(test, context, manifest, listed, denied ? { ...raw, reason: `denied until ${listed!.entry.expires}: ${listed!.entry.reason}` } : raw, denied);
+  return toResult(test, context, manifest, listed, raw);
 }

@@ -1,12 +1,11 @@
-// The tree's own bpftool (bootstrap build) and the vmlinux.h it writes: newer bpftools emit kfunc prototypes
-// (extern ... __ksym) from the kernel's BTF, which the tree's selftests rely on instead of declaring kfuncs.
+// The tree's own bpftool (bootstrap build): newer bpftools write kfunc prototypes (extern ... __ksym) into
+// vmlinux.h from the kernel's BTF, which the tree's selftests rely on instead of declaring kfuncs.
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { VmlinuxHeader } from '../bpf/vmlinux-header.js';
 import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
-import { hashFile, hashParts } from '../util/hash.js';
+import { hashParts } from '../util/hash.js';
 import { cacheRoot } from '../util/paths.js';
 import { acquireLock } from '../kernel/lock.js';
 
@@ -41,18 +40,4 @@ export async function treeBpftool(tree: string, treeId: string): Promise<string>
   } finally {
     await lock.release();
   }
-}
-
-/** vmlinux.h of a kernel's BTF as the tree's bpftool writes it, cached by BTF and bpftool. */
-export async function treeVmlinuxHeader(bpftool: string, btfPath: string): Promise<VmlinuxHeader> {
-  const btfHash = await hashFile(btfPath);
-  const dir = join(cacheRoot(), 'selftests', 'vmlinux-h', hashParts([btfHash, await hashFile(bpftool)]).slice(0, 24));
-  const header = join(dir, 'vmlinux.h');
-  if (existsSync(header)) return { dir, btfHash };
-  const result = await runChild(bpftool, ['btf', 'dump', 'file', btfPath, 'format', 'c'], { stage: 'vmlinux.h generation (tree bpftool)' });
-  await mkdir(dir, { recursive: true });
-  const partial = `${header}.${process.pid}.tmp`;
-  await writeFile(partial, result.stdout);
-  await rename(partial, header);
-  return { dir, btfHash };
 }

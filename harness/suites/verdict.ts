@@ -25,19 +25,32 @@ export function logExcerpt(log: string, lines = 6): string {
 
 // 7.x verifiers add a diagnostic report whose "^-- error: ..." line names the reason in words.
 const REPORT_ERROR = /\^-- error: (.*)$/;
+// Section headers of that report, which follows the classic log.
+const REPORT_HEADER = /^(Suggestion|Causal path|Source context|Instruction context):?$/;
+
+function isReportHeader(line: string): boolean {
+  return REPORT_HEADER.test(line.trim());
+}
+
+/** The classic verifier log, without the 7.x diagnostic report after it. */
+export function classicLog(log: string): string {
+  const lines = log.split('\n');
+  const reportAt = lines.findIndex(isReportHeader);
+  return reportAt < 0 ? log : lines.slice(0, reportAt).join('\n');
+}
 
 /** The one line that says why the verifier rejected: the report's error line when there is one, else the last unindented line. */
 export function decidingLine(log: string): string {
   const lines = log.split('\n');
   const reported = lines.map((line) => REPORT_ERROR.exec(line)?.[1]).find((text) => text !== undefined);
   if (reported) return reported.trim();
-  const plain = lines.filter((line) => line.trim() && !/^\s/.test(line) && !STATS_LINE.test(line) && !/^(Suggestion|Causal path|Source context|Instruction context):?$/.test(line.trim()));
+  const plain = lines.filter((line) => line.trim() && !/^\s/.test(line) && !STATS_LINE.test(line) && !isReportHeader(line));
   return plain.at(-1) ?? logExcerpt(log, 1);
 }
 
-/** The deciding line first, then the log's last lines, without repeating it. */
-function failureExcerpt(log: string): string {
-  const tail = logExcerpt(log);
+/** The deciding line first, then the last `lines` lines of `tailOf` (default: the whole log), without repeating it. */
+export function failureExcerpt(log: string, options: { tailOf?: string; lines?: number } = {}): string {
+  const tail = logExcerpt(options.tailOf ?? log, options.lines);
   const reason = decidingLine(log);
   return reason && !tail.includes(reason) ? `${reason}\n…\n${tail}` : tail;
 }
