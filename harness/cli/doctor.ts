@@ -1,5 +1,5 @@
 // `kptrlab doctor`: what this machine can do, each check with the fix when it fails.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { findClang } from '../bpf/toolchain.js';
 import { LOCAL_BTF, vmlinuxHeader } from '../bpf/vmlinux-header.js';
@@ -10,6 +10,8 @@ import { LocalTarget } from '../targets/local.js';
 import { runChild } from '../util/child.js';
 import { ExitCode } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
+import { MIN_LIBBPF, versionAtLeast } from '../util/version.js';
+import { BINDING_LIBBPF_RECORD } from './build-native.js';
 
 interface Check {
   name: string;
@@ -36,8 +38,7 @@ export async function doctorCommand(write: (text: string) => void = (text) => pr
   checks.push({ name: 'clang', ok: typeof clang === 'string', detail: typeof clang === 'string' ? clang : clang.message, fix: 'bash scripts/install-deps' });
   const bpftool = await versionOf('bpftool', ['version'], /bpftool v(\S+)/);
   checks.push({ name: 'bpftool', ok: Boolean(bpftool), detail: bpftool ?? 'not found', fix: 'bash scripts/install-deps' });
-  const native = await import('../native/index.js').then((module) => `libbpf ${module.libbpfVersion} (built with)`, (error: Error) => error);
-  checks.push({ name: 'libbpf binding', ok: typeof native === 'string', detail: typeof native === 'string' ? native : native.message, fix: 'npm run build:native' });
+  checks.push(await bindingCheck());
   for (const [binary, label] of [['qemu-system-x86_64', 'qemu x86_64'], ['qemu-system-aarch64', 'qemu arm64']] as const) {
     const version = await versionOf(binary, ['--version'], /version (\S+)/);
     checks.push({ name: label, ok: Boolean(version), detail: version ?? 'not found (needed for VM targets only)', optional: true, fix: 'bash scripts/install-deps' });
@@ -51,6 +52,20 @@ export async function doctorCommand(write: (text: string) => void = (text) => pr
     if (!check.ok && check.fix && !check.optional) write(`     fix: ${check.fix}\n`);
   }
   return checks.every((check) => check.ok || check.optional) ? ExitCode.ok : ExitCode.unavailable;
+}
+
+// The binding must load and link a current libbpf: programs load differently under the 2023 one.
+async function bindingCheck(): Promise<Check> {
+  const fix = 'npm run build:native (builds the static libbpf from config/libbpf.yaml, then the binding)';
+  try {
+    const { libbpfVersion, libbpfRuntimeVersion } = await import('../native/index.js');
+    const ok = versionAtLeast(libbpfVersion, MIN_LIBBPF);
+    const origin = existsSync(BINDING_LIBBPF_RECORD) ? (JSON.parse(readFileSync(BINDING_LIBBPF_RECORD, 'utf8')) as { source?: string }).source : undefined;
+    const detail = `libbpf ${libbpfVersion} (static${origin ? `, from ${origin}` : ''}; runtime ${libbpfRuntimeVersion})${ok ? '' : `: older than ${MIN_LIBBPF}`}`;
+    return { name: 'libbpf binding', ok, detail, fix };
+  } catch (error) {
+    return { name: 'libbpf binding', ok: false, detail: (error as Error).message, fix };
+  }
 }
 
 async function capabilityCheck(): Promise<Check> {

@@ -29,13 +29,14 @@ export interface LoadResult {
   attempts: number;
 }
 
-const FAILED_PROG = /prog '([^']+)': failed to load: (-?\d+)/;
+// libbpf < 1.5 prints the errno as a number (-13), newer ones by name (-EACCES).
+const FAILED_PROG = /prog '([^']+)': failed to load: -?(\d+|E[A-Z0-9]+)/;
 const MENTIONED_PROG = /prog '([^']+)':/g;
 
 /** The program libbpf blamed and its errno: "failed to load" first, else the first autoload program it mentioned. */
 export function failingProgram(raw: RawLoad): { name: string; errno: number } | undefined {
   const failed = FAILED_PROG.exec(raw.libbpf);
-  if (failed?.[1] && failed[2]) return { name: failed[1], errno: Math.abs(Number(failed[2])) };
+  if (failed?.[1] && failed[2]) return { name: failed[1], errno: /^\d+$/.test(failed[2]) ? Number(failed[2]) : raw.errno };
   const autoload = new Set(raw.programs.filter((p) => p.autoload).map((p) => p.name));
   for (const match of raw.libbpf.matchAll(MENTIONED_PROG)) {
     if (match[1] && autoload.has(match[1])) return { name: match[1], errno: raw.errno };

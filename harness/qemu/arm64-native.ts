@@ -6,34 +6,38 @@ import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
 import { hashParts } from '../util/hash.js';
 import { cacheRoot, projectPath } from '../util/paths.js';
+import { bindingLibbpf } from '../kernel/binding-libbpf.js';
+import type { StaticLibbpf } from '../kernel/libbpf-static.js';
 import { checkBinfmt, type Arm64Rootfs } from './arm64-rootfs.js';
 
 const SOURCES_DIR = projectPath('harness', 'native', 'src');
 
-/** g++ argv (inside the chroot) mirroring binding.gyp: C++17, NAPI 8, C++ exceptions, libbpf/libelf/zlib. */
+/** g++ argv (inside the chroot) mirroring binding.gyp: C++17, NAPI 8, C++ exceptions, static libbpf (copied to work/libbpf), libelf, zlib. */
 export function gxxArgs(work: string, sources: readonly string[], libbpfVersion: string): string[] {
   return [
     '-std=c++17', '-O2', '-fPIC', '-shared', '-fexceptions',
     '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-missing-field-initializers',
     '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DBUILDING_NODE_EXTENSION', '-DNODE_GYP_MODULE_NAME=kptrlab_bpf',
     `-DKPTRLAB_LIBBPF_VERSION=${libbpfVersion}`,
-    '-I/usr/include/node', `-I${work}/node-addon-api`,
+    `-I${work}/libbpf/include`, '-I/usr/include/node', `-I${work}/node-addon-api`,
     ...sources.map((name) => `${work}/src/${name}`),
     '-o', `${work}/kptrlab_bpf.node`,
-    '-lbpf', '-lelf', '-lz',
+    `${work}/libbpf/lib/libbpf.a`, '-lelf', '-lz',
   ];
 }
 
-/** The arm64 binding's cache path for this image and these sources. */
-export function arm64NativePath(rootfs: Arm64Rootfs): string {
+/** The arm64 binding's cache path for this image, this libbpf and these sources. */
+export function arm64NativePath(rootfs: Arm64Rootfs, libbpf: StaticLibbpf): string {
   const files = readdirSync(SOURCES_DIR).sort();
-  const key = hashParts(['arm64-native-v1', rootfs.key, readFileSync(join(addonApiDir(), 'napi-inl.h')), ...files.flatMap((name) => [name, readFileSync(join(SOURCES_DIR, name))])]);
+  const key = hashParts(['arm64-native-v2', rootfs.key, libbpf.prefix, readFileSync(join(addonApiDir(), 'napi-inl.h')), ...files.flatMap((name) => [name, readFileSync(join(SOURCES_DIR, name))])]);
   return join(cacheRoot(), 'native', `arm64-${key.slice(0, 24)}`, 'kptrlab_bpf.node');
 }
 
 /** Builds (or reuses) the arm64 binding; the build runs in a scratch folder inside the image that is removed afterwards. */
 export async function buildArm64Native(rootfs: Arm64Rootfs, onLine?: (line: string) => void): Promise<string> {
-  const out = arm64NativePath(rootfs);
+  // Cross-compiled here against the image's libelf/zlib headers: the same libbpf as the x86_64 binding, no qemu-user make.
+  const libbpf = await bindingLibbpf({ arch: 'arm64', sysroot: rootfs.root });
+  const out = arm64NativePath(rootfs, libbpf);
   if (existsSync(out)) return out;
   checkBinfmt();
   const guestWork = `/tmp/kptrlab-native-${process.pid}`;
@@ -42,13 +46,13 @@ export async function buildArm64Native(rootfs: Arm64Rootfs, onLine?: (line: stri
   try {
     cpSync(SOURCES_DIR, join(hostWork, 'src'), { recursive: true });
     cpSync(addonApiDir(), join(hostWork, 'node-addon-api'), { recursive: true });
-    const version = await runChild('chroot', [rootfs.root, 'pkg-config', '--modversion', 'libbpf'], { stage: 'arm64 libbpf version' });
+    cpSync(libbpf.prefix, join(hostWork, 'libbpf'), { recursive: true });
     const sources = readdirSync(join(hostWork, 'src')).filter((name) => name.endsWith('.cc')).sort();
-    await runChild('chroot', [rootfs.root, 'g++', ...gxxArgs(guestWork, sources, version.stdout.trim())], {
+    await runChild('chroot', [rootfs.root, 'g++', ...gxxArgs(guestWork, sources, libbpf.version)], {
       stage: 'arm64 binding build (g++ under qemu-user)', timeoutMs: 30 * 60_000, onLine: onLine ? (line) => onLine(line) : undefined,
     }).catch((error: unknown) => {
       throw new KptrlabError('NATIVE_BUILD', 'the arm64 libbpf binding did not compile in the guest image', {
-        hint: 'The g++ output above names the error; the image needs libbpf-dev, libelf-dev, zlib1g-dev and libnode-dev.', cause: error,
+        hint: 'The g++ output quoted in this message names the error; the image needs libelf-dev, zlib1g-dev and libnode-dev.', cause: error,
       });
     });
     mkdirSync(dirname(out), { recursive: true });

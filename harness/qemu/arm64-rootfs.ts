@@ -83,7 +83,7 @@ export async function arm64Rootfs(recipe: Arm64RootfsRecipe = ARM64_ROOTFS_RECIP
       stage: 'mmdebstrap arm64 rootfs', timeoutMs: 90 * 60_000, onLine: onLine ? (line) => onLine(line) : undefined,
     }).catch((error: unknown) => {
       throw new KptrlabError('ROOTFS_BUILD', `mmdebstrap could not build the arm64 root filesystem from ${mirror.uri}`, {
-        hint: 'Check the mirror is reachable and qemu-user-static is registered (see the mmdebstrap output above).', cause: error,
+        hint: 'The mmdebstrap output quoted in this message says why; usual causes: arch-test or qemu-user-static missing (bash scripts/install-deps), binfmt not registered, mirror unreachable.', cause: error,
       });
     });
     // Mount point for the per-run share and the home of the init script (refreshed at every boot).

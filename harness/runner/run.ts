@@ -1,14 +1,14 @@
 // Runs a config: every target in turn, results persisted as they arrive, events to reporters.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { RunConfig } from '../config/run-config.js';
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type RunResults } from '../results/model.js';
 import { ResultsStore } from '../results/store.js';
 import type { Target, TargetInfo } from '../targets/target.js';
-import { describeError, ExitCode, KptrlabError, type ExitCodeValue } from '../util/errors.js';
+import { describeError, ExitCode, KptrlabError, messageWithCauses, type ExitCodeValue } from '../util/errors.js';
 import { addExitHook, isInterrupted } from '../util/lifecycle.js';
-import { projectPath } from '../util/paths.js';
+import { projectPath, setChildLogDir } from '../util/paths.js';
 import { prepareTarget } from './targets.js';
 import { EventBus } from './events.js';
 import { describeHost } from './host.js';
@@ -55,6 +55,8 @@ export async function executeRun(config: RunConfig, bus: EventBus, options: RunO
     targets: [],
   };
   const store = new ResultsStore(resultsPath, results);
+  // A failed make, mmdebstrap or qemu keeps its whole output next to results.json.
+  setChildLogDir(join(dirname(resultsPath), 'logs'));
   // Ctrl-C or a kill ends the process mid-run: record that, keeping everything that finished.
   const removeHook = addExitHook(() => {
     if (results.run.status !== 'running') return;
@@ -79,7 +81,7 @@ export async function executeRun(config: RunConfig, bus: EventBus, options: RunO
       if (error instanceof KptrlabError && error.exitCode === ExitCode.usage) configProblem = true;
       else infrastructureFailed = true;
       const code = error instanceof KptrlabError ? error.code : 'INTERNAL';
-      const message = error instanceof KptrlabError ? error.message : describeError(error);
+      const message = error instanceof KptrlabError ? messageWithCauses(error) : describeError(error);
       const hint = error instanceof KptrlabError ? error.hint : undefined;
       recordTargetError(store, targetConfig.name, targetConfig.kind, { stage: 'target', message, code });
       bus.emit({ type: 'error', target: targetConfig.name, stage: 'target', message, code, hint });
@@ -95,6 +97,7 @@ export async function executeRun(config: RunConfig, bus: EventBus, options: RunO
     current.run.finishedAt = now().toISOString();
   });
   removeHook();
+  setChildLogDir(undefined);
   bus.emit({ type: 'run-end', results, exitCode: outcome.exitCode, resultsPath });
   return outcome.exitCode;
 }

@@ -1,5 +1,6 @@
 // Reads the agent's NDJSON stdout, wherever it runs: events are forwarded, a missing 'done' becomes AGENT_CRASHED.
 import type { AgentEvent } from '../agent/protocol.js';
+import { failureReport } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
 
 export class AgentStream {
@@ -18,9 +19,8 @@ export class AgentStream {
   /** Throws AGENT_CRASHED with the stderr tail (and any extra context) unless the agent said 'done'. */
   assertFinished(what: string, exit: string, stderr: string, extra = ''): void {
     if (this.finished) return;
-    const tail = stderr.trim().split('\n').slice(-8).join('\n');
-    throw new KptrlabError('AGENT_CRASHED', `${what} ended without finishing (exit ${exit})${tail ? `:\n${tail}` : ''}${extra}`, {
-      hint: 'Results received so far are kept; the output above says where the agent stopped.',
+    throw new KptrlabError('AGENT_CRASHED', `${what} ended without finishing (exit ${exit})${failureReport(what, 'kptrlab agent', [], stderr)}${extra}`, {
+      hint: "Results received so far are kept; the agent's stderr quoted here says where it stopped.",
     });
   }
 }

@@ -1,7 +1,13 @@
 // Runs a child in its own process group with a timeout and line callbacks; argument arrays only, never a shell.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { KptrlabError } from './errors.js';
 import { signalGroup, trackGroup } from './lifecycle.js';
+import { childLogDir } from './paths.js';
+
+/** How many of a failed child's last output lines go into the error the user sees. */
+export const FAILURE_TAIL_LINES = 20;
 
 export interface ChildOptions {
   /** Names the stage for error messages ("clang compile", "kernel build"). */
@@ -37,6 +43,8 @@ export async function runChild(file: string, args: readonly string[], options: C
       detached: true,
       reject: false,
       stripFinalNewline: false,
+      // stdout+stderr merged in arrival order: the failure tail and the kept log read like the terminal would.
+      all: true,
       buffer: true,
       maxBuffer: 256 * 1024 * 1024,
     });
@@ -76,15 +84,37 @@ export async function runChild(file: string, args: readonly string[], options: C
     stderr: String(result.stderr ?? ''),
     timedOut,
   };
+  const all = String(result.all ?? '');
   if (out.timedOut) {
-    throw new KptrlabError('CHILD_TIMEOUT', `${options.stage}: ${file} did not finish within ${options.timeoutMs} ms`, { cause: result });
+    throw new KptrlabError('CHILD_TIMEOUT', `${options.stage}: ${file} did not finish within ${options.timeoutMs} ms${failureReport(options.stage, file, args, all)}`, { cause: result });
   }
   if (out.exitCode !== 0 && !options.allowFailure) {
-    const tail = out.stderr.trim().split('\n').slice(-5).join('\n');
     const ended = out.signal ? `was killed by ${out.signal}` : `exited with ${out.exitCode}`;
-    throw new KptrlabError('CHILD_FAILED', `${options.stage}: ${file} ${ended}${tail ? `:\n${tail}` : ''}`, { cause: result });
+    throw new KptrlabError('CHILD_FAILED', `${options.stage}: ${file} ${ended}${failureReport(options.stage, file, args, all)}`, { cause: result });
   }
   return out;
+}
+
+/** The last lines of a failed child's output plus where its whole output was kept (": ...tail...\n(whole output: path)"). */
+export function failureReport(stage: string, file: string, args: readonly string[], output: string, dir = childLogDir()): string {
+  const lines = output.replace(/\n+$/, '').split('\n');
+  const tail = lines.slice(-FAILURE_TAIL_LINES).join('\n');
+  const log = keepOutput(stage, file, args, output, dir);
+  const where = log ? `whole output (${lines.length} lines): ${log}` : 'the whole output could not be saved';
+  return output.trim() ? `:\n${tail}\n(${where})` : ` with no output (${where})`;
+}
+
+// Written beside the run's results (or the cache's logs/), so nothing the child said is lost with the process.
+function keepOutput(stage: string, file: string, args: readonly string[], output: string, dir: string): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const name = `${stage.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'child'}-${Date.now()}-${process.pid}.log`;
+    const path = join(dir, name);
+    writeFileSync(path, `$ ${[file, ...args].join(' ')}\n${output}`);
+    return path;
+  } catch {
+    return undefined;
+  }
 }
 
 function attachLineReaders(child: ResultPromise, onLine: NonNullable<ChildOptions['onLine']>): void {

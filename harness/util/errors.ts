@@ -32,13 +32,24 @@ export class KptrlabError extends Error {
   }
 }
 
+/** The error's message followed by each KptrlabError cause's message: a wrapped child failure keeps its output tail. */
+export function messageWithCauses(error: unknown): string {
+  const parts: string[] = [];
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    // Only our own errors: execa results and Node errors repeat what the KptrlabError above them already says.
+    if (depth > 0 && !(current instanceof KptrlabError)) break;
+    if (!parts.some((part) => part.includes(current instanceof Error ? current.message : ''))) parts.push(current.message);
+  }
+  return parts.join('\n  because: ');
+}
+
 /** Formats any thrown value as "message (code)\n  hint: ..." for the terminal. */
 export function describeError(error: unknown): string {
   if (error instanceof KptrlabError) {
-    const lines = [`${error.message} [${error.code}]`];
+    const lines = [`${messageWithCauses(error)} [${error.code}]`];
     if (error.hint) lines.push(`  fix: ${error.hint}`);
-    const cause = error.cause instanceof Error ? error.cause.message : undefined;
-    if (cause && cause !== error.message) lines.push(`  cause: ${cause}`);
+    const innermost = error.cause instanceof Error && !(error.cause instanceof KptrlabError) ? error.cause.message : undefined;
+    if (innermost && !lines[0]!.includes(innermost)) lines.push(`  cause: ${innermost.split('\n')[0]}`);
     return lines.join('\n');
   }
   if (error instanceof Error) return error.stack ?? error.message;

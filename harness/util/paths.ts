@@ -20,3 +20,15 @@ export function cacheRoot(): string {
 export function projectPath(...parts: string[]): string {
   return join(projectRoot, ...parts);
 }
+
+let runLogDir: string | undefined;
+
+/** Makes failed children's whole output land in this run's folder (undefined: back to the cache's logs/). */
+export function setChildLogDir(dir: string | undefined): void {
+  runLogDir = dir;
+}
+
+/** Where a failed child's whole output is kept: the current run's logs/, else <cache>/logs. */
+export function childLogDir(): string {
+  return runLogDir ?? join(cacheRoot(), 'logs');
+}

@@ -98,8 +98,10 @@
 #define __kptr __attribute__((btf_type_tag("kptr")))
 
 /* A global in its own data section: a bpf_spin_lock and the bpf_rb_root it protects must
- * share one section (one map value). */
-#define private(name) SEC(".data." #name) __attribute__((aligned(8)))
+ * share one section (one map value). Hidden, as upstream's bpf_experimental.h does: libbpf >= 1.5
+ * makes a .data.* map mmapable when it holds a visible variable, and the kernel refuses to mmap a
+ * map whose value holds a bpf_spin_lock or bpf_rb_root (-ENOTSUPP at load). */
+#define private(name) SEC(".data." #name) __attribute__((visibility("hidden"))) __attribute__((aligned(8)))
 
 /* The bpf_rb_root holds `type` nodes linked through their `field` (a struct bpf_rb_node). */
 #ifndef __contains

@@ -1,8 +1,9 @@
 // Error reporting: errno codes from libbpf, argument checks naming the bad value, closed and unloaded objects.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import t from 'tap';
-import { BpfError, BpfObject, kernelBtfHasFunc, libbpfVersion } from '../../harness/native/index.js';
+import { BpfError, BpfObject, kernelBtfHasFunc, libbpfRuntimeVersion, libbpfVersion } from '../../harness/native/index.js';
+import { BINDING_LIBBPF_RECORD } from '../../harness/cli/build-native.js';
+import { MIN_LIBBPF, versionAtLeast } from '../../harness/util/version.js';
 import { NATIVE_PATH } from '../../harness/native/loader.js';
 import { projectRoot } from '../../harness/util/paths.js';
 import { bpfSkipReason, compileFixture } from '../helpers/bpf-env.js';
@@ -13,8 +14,11 @@ if (skip) t.comment(`skipping bpf() tests: ${skip}`);
 t.test('binding location and version', async (t) => {
   t.ok(NATIVE_PATH.startsWith(projectRoot), 'found under the project root from dist/ too');
   t.ok(existsSync(NATIVE_PATH));
-  const built = execFileSync('pkg-config', ['--modversion', 'libbpf'], { encoding: 'utf8' }).trim();
-  t.equal(libbpfVersion, built, 'libbpfVersion is the pkg-config version at build time');
+  const record = JSON.parse(readFileSync(BINDING_LIBBPF_RECORD, 'utf8')) as { version: string; archive: string };
+  t.equal(libbpfVersion, record.version, 'libbpfVersion is the static libbpf npm run build:native linked');
+  t.ok(existsSync(record.archive), 'the linked archive is in the cache');
+  t.equal(libbpfRuntimeVersion, `v${record.version.split('.').slice(0, 2).join('.')}`, 'libbpf_version_string() of the linked code agrees');
+  t.ok(versionAtLeast(libbpfVersion, MIN_LIBBPF), `libbpf ${libbpfVersion} is current (>= ${MIN_LIBBPF})`);
 });
 
 t.test('kernelBtfHasFunc probes vmlinux BTF', async (t) => {

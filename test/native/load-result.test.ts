@@ -31,6 +31,15 @@ t.test('verifier rejection of the middle program', async (t) => {
   t.match(result.error?.libbpfMessage, /failed to load: -13/);
 });
 
+t.test('libbpf >= 1.5 names the errno (-EACCES): the culprit and its errno still come out', async (t) => {
+  const libbpf = "libbpf: prog 'b': BPF program load failed: -EACCES\nlibbpf: prog 'b': failed to load: -EACCES\nlibbpf: failed to load object 'obj'\n";
+  const raw: RawLoad = { errno: 13, libbpf, programs: programs([stats, `R0 invalid mem access 'scalar'\n${stats}`]) };
+  t.same(failingProgram(raw), { name: 'b', errno: 13 });
+  t.same(buildLoadResult(raw, 'obj', 4096, 1).programs.map((p) => [p.name, p.loaded, p.code]), [['a', true, undefined], ['b', false, 'EACCES'], ['c', false, NOT_ATTEMPTED]]);
+  // A message naming another program must not be taken for the culprit's line.
+  t.same(failingProgram({ ...raw, libbpf: "libbpf: prog 'c': failed to load: -EINVAL\n" }), { name: 'c', errno: 13 });
+});
+
 t.test('failure before any program was loaded (relocation)', async (t) => {
   const libbpf = "libbpf: prog 'c': relo #0: bad insn\nlibbpf: failed to load object 'obj'\n";
   const result = buildLoadResult({ errno: 22, libbpf, programs: programs([]) }, 'obj', 4096, 1);

@@ -64,10 +64,12 @@ t.test('binfmt check and the mount-safe removal', async (t) => {
 });
 
 t.test('arm64 binding: g++ line mirrors binding.gyp', async (t) => {
-  const args = gxxArgs('/tmp/w', ['addon.cc', 'handle.cc'], '1.1.0');
-  for (const flag of ['-std=c++17', '-shared', '-fPIC', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DKPTRLAB_LIBBPF_VERSION=1.1.0', '-I/usr/include/node', '-I/tmp/w/node-addon-api', '-lbpf', '-lelf', '-lz']) {
+  const args = gxxArgs('/tmp/w', ['addon.cc', 'handle.cc'], '1.8.0');
+  for (const flag of ['-std=c++17', '-shared', '-fPIC', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DKPTRLAB_LIBBPF_VERSION=1.8.0', '-I/usr/include/node', '-I/tmp/w/node-addon-api', '/tmp/w/libbpf/lib/libbpf.a', '-lelf', '-lz']) {
     t.ok(args.includes(flag), flag);
   }
+  t.notOk(args.includes('-lbpf'), "the image's own libbpf (1.1.2) is never linked");
+  t.ok(args.indexOf('-I/tmp/w/libbpf/include') < args.indexOf('-I/usr/include/node'), 'the static libbpf headers come first');
   t.same(values(args, '-o'), ['/tmp/w/kptrlab_bpf.node']);
   t.ok(args.includes('/tmp/w/src/handle.cc'));
 });
