@@ -9,7 +9,7 @@ import { buildQemuCommand, type QemuSpec } from './argv.js';
 import { ConsoleLog } from './console.js';
 import type { VmEventListener } from './events.js';
 import { freePort } from './free-port.js';
-import { startQemu, type QemuProcess } from './process.js';
+import { startQemu, type QemuExit, type QemuProcess } from './process.js';
 import { createRunShare, type RunShare } from './run-share.js';
 
 export interface BootRequest {
@@ -20,6 +20,17 @@ export interface BootRequest {
   keep: string[];
   timeoutMs: number;
   onEvent?: VmEventListener;
+  /** Told what a failed boot left (QEMU's exit and stderr, the console tail) before the run folder goes. */
+  onFailure?: (failure: BootFailure) => void;
+}
+
+export interface BootFailure {
+  error: unknown;
+  /** Set when QEMU ended on its own before the boot gave up (not killed by us). */
+  exit?: QemuExit;
+  stderr: string[];
+  consoleTail: string[];
+  elapsedMs: number;
 }
 
 export interface BootedVm {
@@ -37,10 +48,11 @@ export async function bootOnce(request: BootRequest): Promise<BootedVm> {
   const share = createRunShare(request.key.publicKey, request.keep, request.spec.shares);
   const consoleLog = new ConsoleLog(join(share.dir, 'console.log'));
   let qemu: QemuProcess | undefined;
+  let started = Date.now();
   try {
     const sshPort = await freePort();
     const command = buildQemuCommand({ ...request.spec, consoleLog: consoleLog.path, sshPort, runDir: share.dir });
-    const started = Date.now();
+    started = Date.now();
     qemu = startQemu(command, { name: request.name, runDir: share.dir });
     request.onEvent?.({ type: 'vm-boot-start', name: request.name, pid: qemu.pid, sshPort, consoleLog: consoleLog.path });
     const pin = new HostKeyPin();
@@ -58,7 +70,9 @@ export async function bootOnce(request: BootRequest): Promise<BootedVm> {
     request.onEvent?.({ type: 'vm-ready', name: request.name, bootMs });
     return { qemu, share, console: consoleLog, sshPort, pin, session, bootMs };
   } catch (error) {
-    await qemu?.kill();
+    const endedOnItsOwn = qemu?.hasExited() ?? false;
+    const exit = await qemu?.kill();
+    request.onFailure?.({ error, exit: endedOnItsOwn ? exit : undefined, stderr: qemu?.stderrTail(20) ?? [], consoleTail: consoleLog.tail(20), elapsedMs: Date.now() - started });
     rmSync(share.dir, { recursive: true, force: true });
     share.untrack();
     throw error;

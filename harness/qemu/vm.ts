@@ -3,9 +3,10 @@ import { rmSync } from 'node:fs';
 import { generateClientKey, type ClientKey } from '../ssh/keys.js';
 import { connectSsh, type ExecOptions, type ExecResult, type SshSession } from '../ssh/session.js';
 import { KptrlabError } from '../util/errors.js';
-import { kvmDeviceExists, kvmProbeResult, planAccel, recordKvmProbe, type AccelRequest } from './accel.js';
-import type { HostShare, QemuSpec } from './argv.js';
-import { bootOnce, type BootedVm } from './boot.js';
+import type { AccelRequest } from './accel.js';
+import { bootWithAccel } from './accel-boot.js';
+import type { HostShare } from './argv.js';
+import type { BootedVm } from './boot.js';
 import type { VmEventListener } from './events.js';
 import type { VmAccel, VmArch } from './machine.js';
 import { reapStaleVms } from './registry.js';
@@ -33,8 +34,6 @@ export interface VmOptions {
   onEvent?: VmEventListener;
 }
 
-// KVM that cannot boot a kernel hangs early; a probe gives up well before a TCG boot would.
-const KVM_PROBE_TIMEOUT_MS = 60_000;
 let reaped = false;
 
 export class Vm {
@@ -44,42 +43,29 @@ export class Vm {
   private constructor(
     readonly name: string,
     readonly accel: VmAccel,
+    /** Why this accelerator (QEMU's refusal, a hung probe's console tail, a remembered answer, the config, no /dev/kvm). */
+    readonly accelReason: string,
     private readonly booted: BootedVm,
     private readonly key: ClientKey,
     private session: SshSession,
     private readonly onEvent: VmEventListener | undefined,
   ) {}
 
-  /** Boots the guest (after reaping VMs left by dead runs) and returns once SSH answers. */
+  /** Boots the guest (after reaping VMs left by dead runs) and returns once SSH answers; accelReason says why KVM or TCG. */
   static async boot(options: VmOptions): Promise<Vm> {
     if (!reaped) {
       reaped = true;
       for (const stale of reapStaleVms()) options.onEvent?.({ type: 'vm-stale', pid: stale.record.pid, killed: true, cmdline: stale.cmdline });
     }
-    const plan = planAccel(options.accel, kvmDeviceExists(), kvmProbeResult(options.kernel));
     const key = generateClientKey(`kptrlab-${options.name}`);
-    let lastError: unknown;
-    for (const accel of plan.tries) {
-      const probing = accel === 'kvm' && plan.tries.length > 1;
-      const spec: Omit<QemuSpec, 'consoleLog' | 'sshPort' | 'runDir'> = {
-        arch: options.arch, accel, cpus: options.cpus, memoryMiB: options.memoryMiB, kernel: options.kernel,
-        initrd: options.initrd, init: options.init, append: options.append, icount: options.icount,
-        rootDir: options.rootDir, shares: options.shares,
-      };
-      try {
-        const timeoutMs = probing ? Math.min(KVM_PROBE_TIMEOUT_MS, options.bootTimeoutMs) : options.bootTimeoutMs;
-        const booted = await bootOnce({ name: options.name, spec, key, keep: options.keep, timeoutMs, onEvent: options.onEvent });
-        if (accel === 'kvm') recordKvmProbe(options.kernel, true);
-        options.onEvent?.({ type: 'vm-accel', accel, reason: probing ? 'KVM probe boot reached the ready marker' : plan.reason });
-        return new Vm(options.name, accel, booted, key, booted.session, options.onEvent);
-      } catch (error) {
-        lastError = error;
-        if (!probing) throw error;
-        recordKvmProbe(options.kernel, false);
-      }
-    }
-    options.onEvent?.({ type: 'vm-accel', accel: 'tcg', reason: 'KVM probe boot failed' });
-    throw lastError;
+    const { booted, accel, reason } = await bootWithAccel({
+      name: options.name, key, keep: options.keep, onEvent: options.onEvent, accel: options.accel, bootTimeoutMs: options.bootTimeoutMs, probeKernel: options.kernel,
+      spec: {
+        arch: options.arch, cpus: options.cpus, memoryMiB: options.memoryMiB, kernel: options.kernel, initrd: options.initrd, init: options.init,
+        append: options.append, icount: options.icount, rootDir: options.rootDir, shares: options.shares,
+      },
+    });
+    return new Vm(options.name, accel, reason, booted, key, booted.session, options.onEvent);
   }
 
   get pid(): number {

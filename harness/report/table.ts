@@ -25,7 +25,11 @@ export class TableReporter implements Reporter {
         this.line(`\ntarget ${event.target.name}: ${event.target.kind}, ${event.target.arch}${event.target.kind === 'local' ? `, kernel ${event.target.kernelRelease}, ${event.target.accelerator}` : ''}`);
         break;
       case 'target-ready':
-        if (event.target.kind !== 'local') this.line(`  ready: kernel ${event.target.kernelRelease}, ${event.target.arch}, ${event.target.accelerator}${event.target.timeUnit === 'icount-ns' ? ' with instruction counting (icount-ns)' : ''}`);
+        if (event.target.kind !== 'local') {
+          // Why this accelerator (QEMU's refusal, a remembered probe, ...): the live progress line forgets the stage that said it.
+          const why = this.context.live ? (event.target as TargetResult['target']).acceleratorReason : undefined;
+          this.line(`  ready: kernel ${event.target.kernelRelease}, ${event.target.arch}, ${event.target.accelerator}${event.target.timeUnit === 'icount-ns' ? ' with instruction counting (icount-ns)' : ''}${why ? `\n  accelerator ${event.target.accelerator}: ${why}` : ''}`);
+        }
         break;
       case 'stage':
         if (!this.context.live) this.line(`  [${event.target}] ${event.stage}`);

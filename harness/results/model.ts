@@ -105,7 +105,8 @@ export interface SelftestsResult {
 }
 
 export interface TargetResult {
-  target: TargetInfo;
+  /** acceleratorReason (VM targets): why KVM or TCG — QEMU's own refusal, a hung probe's console tail, a remembered probe, the config, or no /dev/kvm. */
+  target: TargetInfo & { acceleratorReason?: string };
   libbpf?: string;
   capability?: Capability & { facts: ProbeFacts };
   cases: CaseResult[];

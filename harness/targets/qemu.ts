@@ -8,13 +8,14 @@ import { hostShares } from '../qemu/argv.js';
 import type { VmEventListener } from '../qemu/events.js';
 import type { VmArch } from '../qemu/machine.js';
 import { Vm } from '../qemu/vm.js';
+import type { TargetResult } from '../results/model.js';
 import { scanSplats, type Splat } from '../results/splat.js';
 import { KptrlabError } from '../util/errors.js';
 import { hashParts } from '../util/hash.js';
 import { cacheRoot, projectPath, projectRoot } from '../util/paths.js';
 import { AGENT_ENTRY } from './agent-process.js';
 import { AgentStream } from './agent-stream.js';
-import type { ProgramRun, Target, TargetInfo } from './target.js';
+import type { ProgramRun, Target } from './target.js';
 
 export interface QemuTargetOptions {
   name: string;
@@ -40,7 +41,8 @@ export interface QemuTargetOptions {
 }
 
 export class QemuTarget implements Target {
-  readonly info: TargetInfo;
+  /** acceleratorReason is set when the accelerator is chosen at boot (also when the boot then fails). */
+  readonly info: TargetResult['target'];
   private vm: Vm | undefined;
   private guestRoot: GuestRoot | undefined;
   private fetchedBtf: string | undefined;
@@ -70,7 +72,7 @@ export class QemuTarget implements Target {
     return this.vm;
   }
 
-  /** Boots the guest, waits for SSH, records the accelerator and kernel release, fetches BTF if needed. */
+  /** Boots the guest, waits for SSH, records the accelerator (and why) and kernel release, fetches BTF if needed. */
   async preflight(): Promise<void> {
     if (this.vm) return;
     const { options } = this;
@@ -82,11 +84,15 @@ export class QemuTarget implements Target {
       init: options.init ?? guest?.init ?? projectPath('vm-images', options.arch, 'init.sh'), cpus: options.cpus, memoryMiB: options.memoryMiB,
       accel: options.accel, icount: options.icount, bootTimeoutMs: options.bootTimeoutMs,
       // The agent reads the cache and the project at the host's paths, under the guest's tmpfs mounts too.
-      keep: guest ? [] : [cacheRoot(), projectRoot, dirname(process.execPath)], onEvent: options.onEvent,
+      keep: guest ? [] : [cacheRoot(), projectRoot, dirname(process.execPath)],
+      onEvent: (event) => {
+        // Recorded as soon as it is known, so a boot that fails after a KVM refusal still says why.
+        if (event.type === 'vm-accel') this.noteAccelerator(event.accel, event.reason);
+        options.onEvent?.(event);
+      },
       rootDir: guest?.rootDir, shares: guest ? hostShares([projectRoot, cacheRoot()]) : undefined,
     });
-    this.info.accelerator = this.vm.accel;
-    this.info.timeUnit = this.vm.accel === 'tcg' && options.icount ? 'icount-ns' : 'ns';
+    this.noteAccelerator(this.vm.accel, this.vm.accelReason);
     const uname = await this.vm.exec(['uname', '-r'], { timeoutMs: options.execTimeoutMs });
     this.info.kernelRelease = uname.stdout.trim();
     if (!options.kernel.btfPath) this.fetchedBtf = await this.copyGuestBtf();
@@ -135,6 +141,12 @@ export class QemuTarget implements Target {
     if (!vm) return;
     await vm.poweroff();
     this.scanConsole();
+  }
+
+  private noteAccelerator(accel: 'kvm' | 'tcg', reason: string): void {
+    this.info.accelerator = accel;
+    this.info.acceleratorReason = reason;
+    this.info.timeUnit = accel === 'tcg' && this.options.icount ? 'icount-ns' : 'ns';
   }
 
   private scanConsole(): void {

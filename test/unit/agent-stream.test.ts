@@ -10,7 +10,7 @@ t.test('events are forwarded, stray lines ignored, a missing done is AGENT_CRASH
   t.same(seen, [{ type: 'size-start', size: 16, populateNs: 5 }]);
   t.throws(() => stream.assertFinished('agent bench', '134', 'a\nSegmentation fault\n', '\nkernel splats:\nBUG: x'), {
     code: 'AGENT_CRASHED',
-    message: /^agent bench ended without finishing \(exit 134\):\na\nSegmentation fault\nkernel splats:\nBUG: x$/,
+    message: /^agent bench ended without finishing \(exit 134\):\na\nSegmentation fault\n\(whole output \(2 lines\): \S+\.log\)\nkernel splats:\nBUG: x$/,
   });
   stream.line('{"type":"done"}');
   t.doesNotThrow(() => stream.assertFinished('agent bench', '0', ''));
