@@ -1,7 +1,7 @@
 // `npm run build:native`: builds the static libbpf from the configured kernel tree, then the binding with node-gyp.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bindingLibbpf, bindingLibbpfSource } from '../kernel/binding-libbpf.js';
 import { runChild } from '../util/child.js';
@@ -13,6 +13,12 @@ export const BINDING_LIBBPF_RECORD = projectPath('harness', 'native', 'build', '
 
 const say = (line: string) => process.stderr.write(`build:native: ${line}\n`);
 
+/** --nodedir when this Node ships its headers (Debian's and NodeSource's do): node-gyp then downloads nothing. */
+export function nodeDirArgs(execPath: string = process.execPath): string[] {
+  const prefix = dirname(dirname(execPath));
+  return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+}
+
 /** Builds libbpf (cached) and the binding; returns the exit code. */
 export async function buildNative(): Promise<number> {
   const spec = bindingLibbpfSource();
@@ -20,7 +26,7 @@ export async function buildNative(): Promise<number> {
   const libbpf = await bindingLibbpf({ arch: 'host' }, spec);
   say(`libbpf ${libbpf.version} (static): ${libbpf.archive}`);
   const nodeGyp = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
-  await runChild(process.execPath, [nodeGyp, 'rebuild', '--directory=harness/native'], {
+  await runChild(process.execPath, [nodeGyp, 'rebuild', '--directory=harness/native', ...nodeDirArgs()], {
     stage: 'binding build (node-gyp)',
     cwd: projectRoot,
     env: { KPTRLAB_LIBBPF_PREFIX: libbpf.prefix, KPTRLAB_LIBBPF_VERSION: libbpf.version },
