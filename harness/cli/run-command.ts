@@ -1,7 +1,7 @@
 // `kptrlab run|verify|bench`: load the config, subscribe reporters, execute, return the exit code.
 import { parseArgs } from 'node:util';
 import { loadRunConfig } from '../config/load.js';
-import type { RunConfig } from '../config/run-config.js';
+import { MIN_SAMPLES, type RunConfig } from '../config/run-config.js';
 import { isReporterName, REPORTERS, stdoutContext } from '../report/registry.js';
 import { EventBus } from '../runner/events.js';
 import { executeRun } from '../runner/run.js';
@@ -40,7 +40,7 @@ export async function runCommand(mode: RunMode, argv: string[]): Promise<number>
 function narrow(config: RunConfig, mode: RunMode, values: { sizes?: string; samples?: string; target?: string[] }): RunConfig {
   const bench = { ...config.bench, enabled: mode === 'verify' || mode === 'selftests' ? false : mode === 'bench' ? true : config.bench.enabled };
   if (values.sizes) bench.sizes = parseNumberList('--sizes', values.sizes);
-  if (values.samples) bench.samples = parseNumberList('--samples', values.samples)[0]!;
+  if (values.samples) bench.samples = parseSamples(values.samples);
   const verify = { ...config.verify, enabled: mode === 'bench' || mode === 'selftests' ? false : mode === 'verify' ? true : config.verify.enabled };
   const selftests = { ...config.selftests, enabled: mode === 'selftests' ? true : mode === 'run' ? config.selftests.enabled : false };
   return { ...config, bench, verify, selftests, targets: pickTargets(config, values.target) };
@@ -55,6 +55,15 @@ function pickTargets(config: RunConfig, names: string[] | undefined): RunConfig[
     throw new KptrlabError('USAGE', `--target ${unknown.join(', ')}: no such target in ${config.file}`, { hint: `Use one of: ${known.join(', ')}.`, exitCode: ExitCode.usage });
   }
   return config.targets.filter((target) => names.includes(target.name));
+}
+
+// The same floor as bench.samples in a config: fewer cannot give a distribution-free 95 % CI of the median worth printing.
+function parseSamples(text: string): number {
+  const samples = parseNumberList('--samples', text)[0]!;
+  if (samples < MIN_SAMPLES) {
+    throw new KptrlabError('USAGE', `--samples ${samples}: at least ${MIN_SAMPLES} samples are needed for the median's 95 % confidence interval`, { hint: `Use --samples ${MIN_SAMPLES} or more.`, exitCode: ExitCode.usage });
+  }
+  return samples;
 }
 
 function parseNumberList(flag: string, text: string): number[] {

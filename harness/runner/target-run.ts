@@ -3,17 +3,32 @@ import { dirname, resolve } from 'node:path';
 import { vmlinuxHeader } from '../bpf/vmlinux-header.js';
 import type { RunConfig, TargetConfig } from '../config/run-config.js';
 import { runSelftestSuite } from '../selftests/suite.js';
-import { SERIES_LEVEL } from '../selftests/expectations.js';
+import { SERIES_LEVEL, type Series } from '../selftests/expectations.js';
 import type { TargetResult } from '../results/model.js';
 import type { ResultsStore } from '../results/store.js';
 import { runBenchSuite } from '../suites/bench-suite.js';
-import { deriveCapability, type ProbeFacts } from '../suites/capability.js';
+import { deriveCapability, type Capability, type ProbeFacts } from '../suites/capability.js';
 import { bpfSources, compileSet } from '../suites/compile-set.js';
 import { runVerifySuite } from '../suites/verify-suite.js';
 import type { Target } from '../targets/target.js';
 import { KptrlabError } from '../util/errors.js';
 import { projectRoot } from '../util/paths.js';
 import type { EventBus } from './events.js';
+
+/** Target errors for a probed capability: a level other than the declared series', or probes that contradict each other. */
+export function capabilityProblems(capability: Capability, series: Series | undefined): { stage: string; message: string; code: string }[] {
+  const problems = capability.anomalies.map((anomaly) => ({ stage: 'probe', message: `capability probes contradict each other: ${anomaly}`, code: 'PROBE_ANOMALY' }));
+  // "absent" also fits a kernel older than the rbtree walk kfuncs (nowalk): it has none of the series either.
+  const fits = series === 'absent' ? capability.level === 'base' || capability.level === 'nowalk' : series === undefined || SERIES_LEVEL[series] === capability.level;
+  if (series && !fits) {
+    problems.push({
+      stage: 'probe',
+      message: `the config declares series: ${series} (level ${SERIES_LEVEL[series]}) but the probes find level ${capability.level}: the kernel is not the one declared (did a patch fail to apply, or is the declaration wrong?)`,
+      code: 'SERIES_MISMATCH',
+    });
+  }
+  return problems;
+}
 
 /** Runs the configured suites on one target, persisting every result as it arrives. */
 export async function runOnTarget(config: RunConfig, target: Target, targetConfig: TargetConfig, store: ResultsStore, bus: EventBus): Promise<void> {
@@ -64,6 +79,11 @@ export async function runOnTarget(config: RunConfig, target: Target, targetConfi
   const capability = deriveCapability(facts);
   store.update(() => (entry.capability = { ...capability, facts: facts! }));
   bus.emit({ type: 'capability', target: name, capability });
+  // A kernel that is not what the config says it is must not pass as annotated for another level.
+  for (const problem of capabilityProblems(capability, targetConfig.series)) {
+    store.update(() => entry.errors.push(problem));
+    bus.emit({ type: 'error', target: name, stage: problem.stage, message: problem.message, code: problem.code });
+  }
   checkSplats('boot and probe');
 
   if (config.verify.enabled) {
@@ -88,9 +108,7 @@ export async function runOnTarget(config: RunConfig, target: Target, targetConfi
   if (config.selftests.enabled) {
     stage('selftests');
     const series = targetConfig.series;
-    if (series && SERIES_LEVEL[series] !== capability.level) {
-      stage(`note: the config declares series: ${series} (level ${SERIES_LEVEL[series]}) but the probes find level ${capability.level}; selftest expectations follow the declaration`);
-    }
+    // A mismatch was recorded as a target error above; the selftests still run, judged by the declaration.
     await runSelftestSuite(
       { config: config.selftests, target, series, today: new Date().toISOString().slice(0, 10), artifactsDir: dirname(store.path) },
       {

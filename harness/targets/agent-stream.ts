@@ -5,13 +5,23 @@ import { KptrlabError } from '../util/errors.js';
 
 export class AgentStream {
   private finished = false;
+  /** A line that began like an event but did not parse, unless a good event followed it. */
+  private truncated: string | undefined;
 
   constructor(private readonly onEvent: (event: AgentEvent) => void) {}
 
   /** Handles one stdout line; anything that is not a JSON object (stray prints) is ignored. */
   line = (text: string): void => {
     if (!text.startsWith('{')) return;
-    const event = JSON.parse(text) as AgentEvent;
+    let event: AgentEvent;
+    try {
+      event = JSON.parse(text) as AgentEvent;
+    } catch {
+      // An agent killed mid-write leaves half an event: that is a crash, reported by assertFinished, not a parse error.
+      this.truncated = text;
+      return;
+    }
+    this.truncated = undefined;
     if (event.type === 'done') this.finished = true;
     this.onEvent(event);
   };
@@ -19,7 +29,8 @@ export class AgentStream {
   /** Throws AGENT_CRASHED with the stderr tail (and any extra context) unless the agent said 'done'. */
   assertFinished(what: string, exit: string, stderr: string, extra = ''): void {
     if (this.finished) return;
-    throw new KptrlabError('AGENT_CRASHED', `${what} ended without finishing (exit ${exit})${failureReport(what, 'kptrlab agent', [], stderr)}${extra}`, {
+    const cut = this.truncated === undefined ? '' : `\nits last event was cut off: ${this.truncated.slice(0, 200)}`;
+    throw new KptrlabError('AGENT_CRASHED', `${what} ended without finishing (exit ${exit})${failureReport(what, 'kptrlab agent', [], stderr)}${cut}${extra}`, {
       hint: "Results received so far are kept; the agent's stderr quoted here says where it stopped.",
     });
   }

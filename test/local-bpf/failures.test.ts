@@ -36,6 +36,30 @@ t.test('a case that does not compile is reported with clang\'s first error; the 
   t.ok(target?.cases.every((entry) => entry.status === 'pass'), 'and passed');
 });
 
+t.test('a kernel that is not the declared one fails the run: series: full on this base kernel exits 1 naming the mismatch', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-series-'));
+  const config = join(dir, 'declared-full.yaml');
+  writeFileSync(config, 'name: declared-full\ntargets:\n  - kind: local\n    series: full\nbench:\n  enabled: false\n');
+  const run = await runCli(['verify', '--config', config]);
+  t.equal(run.exitCode, 1, `exit 1 (stdout tail: ${run.stdout.slice(-400)})`);
+  t.match(run.stdout, /series: full \(level full\) but the probes find level base/);
+  const errors = run.results?.targets[0]?.errors ?? [];
+  t.same(errors.map((error) => error.code), ['SERIES_MISMATCH'], 'one target error, coded');
+  t.ok((run.results?.targets[0]?.cases.length ?? 0) > 0, 'the matrix still ran and is kept');
+  // The declaration that fits (absent) passes on the same kernel: the check is not failing everything.
+  writeFileSync(config, 'name: declared-absent\ntargets:\n  - kind: local\n    series: absent\nbench:\n  enabled: false\n');
+  const fitting = await runCli(['verify', '--config', config]);
+  t.equal(fitting.exitCode, 0, `exit 0 (stdout tail: ${fitting.stdout.slice(-400)})`);
+  t.same(fitting.results?.targets[0]?.errors, []);
+});
+
+t.test('--samples below what a 95 % CI of the median needs is refused', async (t) => {
+  const run = await runCli(['bench', '--config', 'config/quick.yaml', '--samples', '3']);
+  t.equal(run.exitCode, 2);
+  t.match(run.stderr, /--samples 3: at least 10 samples/);
+  t.equal(run.results, undefined, 'nothing ran');
+});
+
 t.test('a bad config exits 2 naming file, line and key', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kptrlab-cfg-'));
   const config = join(dir, 'bad.yaml');

@@ -1,0 +1,39 @@
+// The exit-code contract fed failing inputs: each kind of failure must turn a passing run into exit 1.
+import t from 'tap';
+import type { RunResults, TargetResult } from '../../harness/results/model.js';
+import { runOutcome } from '../../harness/runner/outcome.js';
+
+function target(overrides: Partial<TargetResult> = {}): TargetResult {
+  return {
+    target: { name: 't', kind: 'local', accelerator: 'native', timeUnit: 'ns', kernelRelease: '6.18', arch: 'x86_64' },
+    cases: [{ name: 'walk_plain', source: 'walk.bpf.c', expected: 'accept', status: 'pass' } as unknown as TargetResult['cases'][number]],
+    compileErrors: [],
+    errors: [],
+    ...overrides,
+  };
+}
+
+function run(...targets: TargetResult[]): RunResults {
+  return { schema: 'kptrlab.results', schemaVersion: 1, run: { id: 'r', configFile: 'c', startedAt: '', status: 'running', host: { hostname: 'h', cpu: 'c', cores: 2, memoryGiB: 24 }, kptrlabVersion: '0' }, targets } as RunResults;
+}
+
+const bench = (ok: boolean, errors: Array<{ message: string }> = []): TargetResult['bench'] => ({
+  sizes: [16], samples: 10, lookups: 200, repeat: 2, seed: 1, rejected: [], cells: [], calibration: [], ratios: [], errors,
+  integrity: [{ size: 16, ok, expectedSum: 4400, checkSum: ok ? 4400 : 4399, expectedNodes: 16, checkNodes: 16, misses: 0 }],
+});
+
+t.test('a clean run passes; every failure kind fails it with 1; infrastructure is 69', async (t) => {
+  t.same(runOutcome(run(target({ bench: bench(true) })), false), { status: 'passed', exitCode: 0 });
+  const failing: Record<string, TargetResult> = {
+    'a failed case': target({ cases: [{ ...target().cases[0]!, status: 'fail' }] }),
+    'a compile error': target({ compileErrors: [{ source: 'x.bpf.c', firstError: 'error', log: '' } as unknown as TargetResult['compileErrors'][number]] }),
+    'a series mismatch (target error)': target({ errors: [{ stage: 'probe', message: 'declares full, finds lock', code: 'SERIES_MISMATCH' }] }),
+    'a kernel splat': target({ errors: [{ stage: 'splat', message: 'kernel panic', code: 'KERNEL_SPLAT' }] }),
+    'a wrong integrity sum': target({ bench: bench(false) }),
+    'a benchmark error': target({ bench: bench(true, [{ message: 'sample failed' }]) }),
+  };
+  for (const [what, bad] of Object.entries(failing)) {
+    t.same(runOutcome(run(target(), bad), false), { status: 'failed', exitCode: 1 }, what);
+  }
+  t.same(runOutcome(run(target()), true), { status: 'error', exitCode: 69 });
+});
