@@ -1,10 +1,11 @@
 // One boot attempt: free port, run share, QEMU started, wait for the console marker and an SSH login.
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientKey } from '../ssh/keys.js';
 import { HostKeyPin } from '../ssh/host-key.js';
 import { waitForSsh } from '../ssh/ready.js';
 import type { SshSession } from '../ssh/session.js';
+import { childLogDir } from '../util/paths.js';
 import { buildQemuCommand, type QemuSpec } from './argv.js';
 import { ConsoleLog } from './console.js';
 import type { VmEventListener } from './events.js';
@@ -43,6 +44,19 @@ export interface BootedVm {
   bootMs: number;
 }
 
+/** Copies a failed boot's console log and QEMU stderr to the run's logs/ (childLogDir); undefined when it cannot. */
+export function keepBootFailure(name: string, consolePath: string, stderr: readonly string[], dir = childLogDir()): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `boot-${name.replace(/[^A-Za-z0-9_.-]+/g, '-')}-${Date.now()}-${process.pid}.log`);
+    const consoleText = existsSync(consolePath) ? readFileSync(consolePath, 'utf8') : '(no console output)\n';
+    writeFileSync(path, `== QEMU stderr ==\n${stderr.join('\n')}\n== console ==\n${consoleText}`);
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Boots once; on any failure QEMU is killed and the run folder removed before the error propagates. */
 export async function bootOnce(request: BootRequest): Promise<BootedVm> {
   const share = createRunShare(request.key.publicKey, request.keep, request.spec.shares);
@@ -73,6 +87,9 @@ export async function bootOnce(request: BootRequest): Promise<BootedVm> {
     const endedOnItsOwn = qemu?.hasExited() ?? false;
     const exit = await qemu?.kill();
     request.onFailure?.({ error, exit: endedOnItsOwn ? exit : undefined, stderr: qemu?.stderrTail(20) ?? [], consoleTail: consoleLog.tail(20), elapsedMs: Date.now() - started });
+    // The run folder goes, the evidence stays: the whole console and QEMU's stderr beside the run's results.
+    const kept = keepBootFailure(request.name, consoleLog.path, qemu?.stderrTail(10_000) ?? []);
+    if (kept && error instanceof Error) error.message += `\n(whole console log and QEMU stderr: ${kept})`;
     rmSync(share.dir, { recursive: true, force: true });
     share.untrack();
     throw error;

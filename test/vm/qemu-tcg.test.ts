@@ -11,7 +11,8 @@ import { Vm } from '../../harness/qemu/vm.js';
 import { bpfSources, compileSet } from '../../harness/suites/compile-set.js';
 import type { ProbeFacts } from '../../harness/suites/capability.js';
 import { QemuTarget } from '../../harness/targets/qemu.js';
-import { projectPath } from '../../harness/util/paths.js';
+import { projectPath, setChildLogDir } from '../../harness/util/paths.js';
+import type { KptrlabError } from '../../harness/util/errors.js';
 
 const QEMU = '/usr/bin/qemu-system-x86_64';
 
@@ -95,12 +96,20 @@ if (!existsSync(QEMU)) {
     t.notOk(existsSync(runDir), 'run folder removed');
   });
 
-  t.test('a boot that does not reach the marker fails as "boot hung" with the console tail', async (t) => {
-    await t.rejects(
-      Vm.boot({ name: 'hung', arch: 'x86_64', kernel: kernel.image, initrd: kernel.initrd, init: projectPath('vm-images', 'x86_64', 'init.sh'), cpus: 1, memoryMiB: 512, accel: 'tcg', icount: false, bootTimeoutMs: 4000, keep: [] }),
-      { code: 'BOOT_HUNG', message: /boot hung.*\n.*\S/ },
-    );
-    t.same(qemusWith('kptrlab-vm-'), [], 'the hung QEMU was killed');
+  t.test('a boot that does not reach the marker fails as "boot hung" with the console tail; the whole console is kept', async (t) => {
+    const logs = mkdtempSync(join(tmpdir(), 'kptrlab-boot-logs-'));
+    setChildLogDir(logs);
+    t.teardown(() => setChildLogDir(undefined));
+    const pids: number[] = [];
+    const onEvent = (event: VmEvent) => (event.type === 'vm-boot-start' ? pids.push(event.pid) : undefined);
+    const error = (await Vm.boot({ name: 'hung', arch: 'x86_64', kernel: kernel.image, initrd: kernel.initrd, init: projectPath('vm-images', 'x86_64', 'init.sh'), cpus: 1, memoryMiB: 512, accel: 'tcg', icount: false, bootTimeoutMs: 4000, keep: [], onEvent }).catch((caught: unknown) => caught)) as KptrlabError;
+    t.match(error, { code: 'BOOT_HUNG', message: /boot hung.*\n.*\S/ });
+    const kept = /whole console log and QEMU stderr: (\S+)\)/.exec(error.message)?.[1];
+    t.ok(kept?.startsWith(logs), `the message names the kept log (${kept})`);
+    t.match(readFileSync(kept!, 'utf8'), /== console ==\n[^]*\S/, 'which holds the console');
+    // Only this boot's QEMU: other runs on the machine may have guests of their own.
+    t.equal(pids.length, 1, 'one QEMU was started');
+    t.same(qemusWith('kptrlab-vm-').filter((pid) => pids.includes(pid)), [], 'the hung QEMU was killed');
   });
 
   t.test('SIGKILL of the orchestrator leaves no QEMU (pdeathsig)', async (t) => {
