@@ -2,7 +2,15 @@
 import type { CaseResult, RunResults, TargetResult } from '../results/model.js';
 import type { RunEvent } from '../runner/events.js';
 import { BENCH_VARIANTS, LEVEL_MEANING } from '../suites/capability.js';
+import type { TimeUnit } from '../targets/target.js';
 import { speedupTable, verdictMatrix } from './ab-summary.js';
+
+// What each unit means, printed above a benchmark table so nobody reads icount as time.
+const UNIT_LABEL: Record<TimeUnit, string> = {
+  ns: 'ns',
+  'icount-ns': 'icount ns (TCG instruction counting, not real time)',
+  'tcg-ns': 'tcg ns (emulated wall time without instruction counting: noise, compare with nothing)',
+};
 import { SELFTEST_HEADER, selftestCounts, selftestMatrix, selftestRow } from './selftest-table.js';
 import type { SelftestResult } from '../results/model.js';
 import { formatTable, indent, medianWithCi, sig } from './format.js';
@@ -28,7 +36,7 @@ export class TableReporter implements Reporter {
         if (event.target.kind !== 'local') {
           // Why this accelerator (QEMU's refusal, a remembered probe, ...): the live progress line forgets the stage that said it.
           const why = this.context.live ? (event.target as TargetResult['target']).acceleratorReason : undefined;
-          this.line(`  ready: kernel ${event.target.kernelRelease}, ${event.target.arch}, ${event.target.accelerator}${event.target.timeUnit === 'icount-ns' ? ' with instruction counting (icount-ns)' : ''}${why ? `\n  accelerator ${event.target.accelerator}: ${why}` : ''}`);
+          this.line(`  ready: kernel ${event.target.kernelRelease}, ${event.target.arch}, ${event.target.accelerator}${event.target.timeUnit === 'icount-ns' ? ' with instruction counting (icount-ns)' : event.target.timeUnit === 'tcg-ns' ? ' without instruction counting (tcg-ns: emulated time, noise)' : ''}${why ? `\n  accelerator ${event.target.accelerator}: ${why}` : ''}`);
         }
         break;
       case 'stage':
@@ -118,7 +126,7 @@ export class TableReporter implements Reporter {
   private benchTable(target: TargetResult): void {
     const bench = target.bench;
     if (!bench || bench.cells.length === 0) return;
-    const unit = bench.cells[0]!.unit === 'icount-ns' ? 'icount ns (TCG instruction counting, not real time)' : 'ns';
+    const unit = UNIT_LABEL[bench.cells[0]!.unit];
     this.line(`\nbenchmark on ${target.target.name} (kernel ${target.target.kernelRelease}, ${target.target.accelerator}): ${unit} per access, empty loop subtracted; median [95% CI], n=${bench.samples} per cell`);
     const variants = BENCH_VARIANTS.filter((variant) => variant !== 'empty' && bench.cells.some((cell) => cell.variant === variant));
     const ratioNames = [...new Set(bench.ratios.map((ratio) => `${ratio.numerator}/${ratio.denominator}`))];

@@ -1,7 +1,7 @@
 // The results file's data model (schema kptrlab.results, version 1); docs/results-schema.md describes it.
 import type { VerifierStatsWire } from '../agent/protocol.js';
 import type { BenchVariant, Capability, Level, ProbeFacts } from '../suites/capability.js';
-import type { TargetInfo } from '../targets/target.js';
+import type { TargetInfo, TimeUnit } from '../targets/target.js';
 import type { Summary } from './stats.js';
 import type { SelftestStatus, Series } from '../selftests/expectations.js';
 
@@ -27,8 +27,8 @@ export interface CaseResult {
 export interface CellResult {
   size: number;
   variant: BenchVariant;
-  /** 'ns' on real hardware, 'icount-ns' under TCG instruction counting. */
-  unit: 'ns' | 'icount-ns';
+  /** 'ns' on real hardware, 'icount-ns' under TCG instruction counting, 'tcg-ns' emulated wall time (never compared). */
+  unit: TimeUnit;
   lookupsPerSample: number;
   /** Time per lookup including the loop (raw). */
   perLookup: Summary;

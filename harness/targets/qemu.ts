@@ -15,7 +15,7 @@ import { hashParts } from '../util/hash.js';
 import { cacheRoot, projectPath, projectRoot } from '../util/paths.js';
 import { AGENT_ENTRY } from './agent-process.js';
 import { AgentStream } from './agent-stream.js';
-import type { ProgramRun, Target } from './target.js';
+import { timeUnitFor, type ProgramRun, type Target } from './target.js';
 
 export interface QemuTargetOptions {
   name: string;
@@ -55,7 +55,7 @@ export class QemuTarget implements Target {
       name: options.name,
       kind: 'qemu',
       accelerator,
-      timeUnit: accelerator === 'tcg' && options.icount ? 'icount-ns' : 'ns',
+      timeUnit: timeUnitFor(accelerator, options.icount),
       kernelRelease: options.kernel.release ?? 'unknown',
       arch: options.arch,
     };
@@ -146,7 +146,7 @@ export class QemuTarget implements Target {
   private noteAccelerator(accel: 'kvm' | 'tcg', reason: string): void {
     this.info.accelerator = accel;
     this.info.acceleratorReason = reason;
-    this.info.timeUnit = accel === 'tcg' && this.options.icount ? 'icount-ns' : 'ns';
+    this.info.timeUnit = timeUnitFor(accel, this.options.icount);
   }
 
   private scanConsole(): void {

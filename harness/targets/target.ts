@@ -4,6 +4,15 @@ import type { Splat } from '../results/splat.js';
 
 export type Accelerator = 'native' | 'kvm' | 'tcg';
 
+/** ns: real time; icount-ns: TCG instruction counting (deterministic, not time); tcg-ns: emulated wall time (noise, never compared). */
+export type TimeUnit = 'ns' | 'icount-ns' | 'tcg-ns';
+
+/** The unit a target's timings are in, from its accelerator and whether TCG counts instructions. */
+export function timeUnitFor(accelerator: Accelerator, icount: boolean): TimeUnit {
+  if (accelerator !== 'tcg') return 'ns';
+  return icount ? 'icount-ns' : 'tcg-ns';
+}
+
 export interface TargetInfo {
   /** Config name of the target ("local", "patched-x86_64", ...). */
   name: string;
@@ -11,7 +20,7 @@ export interface TargetInfo {
   /** How time is measured there; TCG figures are never compared with KVM or bare-metal ones. */
   accelerator: Accelerator;
   /** Unit of benchmark durations: real nanoseconds, or icount virtual nanoseconds under TCG. */
-  timeUnit: 'ns' | 'icount-ns';
+  timeUnit: TimeUnit;
   kernelRelease: string;
   arch: string;
 }
