@@ -7,6 +7,7 @@ import { deriveCapability, LEVEL_MEANING, type ProbeFacts } from '../suites/capa
 import { bpfSources, compileSet } from '../suites/compile-set.js';
 import { bpfPermissionProblem } from '../targets/bpf-permission.js';
 import { LocalTarget } from '../targets/local.js';
+import { openKvmMemo } from '../qemu/accel-memo.js';
 import { runChild } from '../util/child.js';
 import { ExitCode } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
@@ -43,7 +44,7 @@ export async function doctorCommand(write: (text: string) => void = (text) => pr
     const version = await versionOf(binary, ['--version'], /version (\S+)/);
     checks.push({ name: label, ok: Boolean(version), detail: version ?? 'not found (needed for VM targets only)', optional: true, fix: 'bash scripts/install-deps' });
   }
-  checks.push({ name: '/dev/kvm', ok: existsSync('/dev/kvm'), detail: existsSync('/dev/kvm') ? 'present (usability is probed by booting, VM targets)' : 'absent: VM targets use TCG', optional: true });
+  checks.push(await kvmCheck());
   const ready = checks.filter((check) => !check.optional).every((check) => check.ok);
   if (ready) checks.push(await capabilityCheck());
   for (const check of checks) {
@@ -66,6 +67,15 @@ async function bindingCheck(): Promise<Check> {
   } catch (error) {
     return { name: 'libbpf binding', ok: false, detail: (error as Error).message, fix };
   }
+}
+
+// /dev/kvm can exist and still not run a guest: show what the last probe boot on this machine found.
+async function kvmCheck(): Promise<Check> {
+  if (!existsSync('/dev/kvm')) return { name: '/dev/kvm', ok: false, detail: 'absent: VM targets use TCG', optional: true };
+  const known = (await openKvmMemo('qemu-system-x86_64')).known();
+  if (!known) return { name: '/dev/kvm', ok: true, detail: 'present; not probed yet (the first VM target boots a KVM probe)', optional: true };
+  const how = `probe of ${known.probedAt.slice(0, 10)}: ${known.reason}${known.path ? ` (${known.path})` : ''}`;
+  return { name: '/dev/kvm', ok: known.works, detail: known.works ? `KVM works (${how})` : `present but KVM refused, VM targets use TCG (${how})`, optional: true };
 }
 
 async function capabilityCheck(): Promise<Check> {
