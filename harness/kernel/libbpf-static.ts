@@ -6,6 +6,7 @@ import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
 import { hashParts } from '../util/hash.js';
 import { cacheRoot } from '../util/paths.js';
+import { compareVersions } from '../util/version.js';
 import { acquireLock } from './lock.js';
 
 /** A built libbpf: `include/bpf/*.h` and `lib/libbpf.a` under `prefix`. */
@@ -38,10 +39,9 @@ export function treeLibbpfVersion(tree: string): string {
 
 /** Highest LIBBPF_x.y.z node of a libbpf.map text. */
 export function newestVersionNode(text: string, file = 'libbpf.map'): string {
-  const versions = [...text.matchAll(/^LIBBPF_(\d+)\.(\d+)\.(\d+)/gm)].map((match) => match.slice(1, 4).map(Number) as [number, number, number]);
+  const versions = [...text.matchAll(/^LIBBPF_(\d+\.\d+\.\d+)/gm)].map((match) => match[1]!);
   if (versions.length === 0) throw new KptrlabError('LIBBPF_SOURCE', `${file} names no LIBBPF_x.y.z version`, { hint: 'Point the libbpf source at a kernel tree with tools/lib/bpf.' });
-  versions.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
-  return versions.at(-1)!.join('.');
+  return versions.sort(compareVersions).at(-1)!;
 }
 
 /** make argv that builds libbpf.a and installs its headers out of tree (OUTPUT= and DESTDIR= keep the tree pristine). */
@@ -57,8 +57,9 @@ export function libbpfMakeArgs(tree: string, scratch: string, target: LibbpfTarg
 /** The cached static libbpf of `tree` for `target`, built on a miss (a few seconds to a minute). */
 export async function staticLibbpf(tree: string, treeId: string, describe: string, target: LibbpfTarget = { arch: 'host' }): Promise<StaticLibbpf> {
   const version = treeLibbpfVersion(tree);
-  const key = hashParts([BUILDER_VERSION, treeId, target.arch === 'host' ? process.arch : 'arm64']).slice(0, 16);
-  const dir = join(cacheRoot(), 'libbpf', `${version}-${target.arch === 'host' ? process.arch : 'arm64'}-${key}`);
+  const arch = target.arch === 'host' ? process.arch : 'arm64';
+  const key = hashParts([BUILDER_VERSION, treeId, arch]).slice(0, 16);
+  const dir = join(cacheRoot(), 'libbpf', `${version}-${arch}-${key}`);
   const result: StaticLibbpf = { prefix: dir, include: join(dir, 'include'), archive: join(dir, 'lib', 'libbpf.a'), version, source: describe };
   if (existsSync(join(dir, 'meta.json'))) return result;
   await mkdir(join(cacheRoot(), 'libbpf'), { recursive: true });
@@ -69,7 +70,7 @@ export async function staticLibbpf(tree: string, treeId: string, describe: strin
     const scratch = `${dir}.${process.pid}.tmp`;
     await rm(scratch, { recursive: true, force: true });
     await mkdir(join(scratch, 'obj'), { recursive: true });
-    await runChild('make', libbpfMakeArgs(tree, scratch, target), { stage: `libbpf ${version} build (${target.arch === 'host' ? process.arch : 'arm64 cross'}, from ${describe})`, timeoutMs: 20 * 60_000 });
+    await runChild('make', libbpfMakeArgs(tree, scratch, target), { stage: `libbpf ${version} build (${target.arch === 'host' ? arch : 'arm64 cross'}, from ${describe})`, timeoutMs: 20 * 60_000 });
     await mkdir(join(scratch, 'prefix', 'lib'), { recursive: true });
     await copyFile(join(scratch, 'obj', 'libbpf.a'), join(scratch, 'prefix', 'lib', 'libbpf.a'));
     // libbpf's headers include <linux/bpf.h>; the system's (Debian 12: 6.1) lacks what 1.8 declares.

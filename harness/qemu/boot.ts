@@ -1,11 +1,11 @@
 // One boot attempt: free port, run share, QEMU started, wait for the console marker and an SSH login.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientKey } from '../ssh/keys.js';
 import { HostKeyPin } from '../ssh/host-key.js';
 import { waitForSsh } from '../ssh/ready.js';
 import type { SshSession } from '../ssh/session.js';
-import { childLogDir } from '../util/paths.js';
+import { keepLog } from '../util/child.js';
 import { buildQemuCommand, type QemuSpec } from './argv.js';
 import { ConsoleLog } from './console.js';
 import type { VmEventListener } from './events.js';
@@ -44,17 +44,10 @@ export interface BootedVm {
   bootMs: number;
 }
 
-/** Copies a failed boot's console log and QEMU stderr to the run's logs/ (childLogDir); undefined when it cannot. */
-export function keepBootFailure(name: string, consolePath: string, stderr: readonly string[], dir = childLogDir()): string | undefined {
-  try {
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, `boot-${name.replace(/[^A-Za-z0-9_.-]+/g, '-')}-${Date.now()}-${process.pid}.log`);
-    const consoleText = existsSync(consolePath) ? readFileSync(consolePath, 'utf8') : '(no console output)\n';
-    writeFileSync(path, `== QEMU stderr ==\n${stderr.join('\n')}\n== console ==\n${consoleText}`);
-    return path;
-  } catch {
-    return undefined;
-  }
+/** Copies a failed boot's console log and QEMU stderr to the run's logs/ (keepLog); undefined when it cannot. */
+export function keepBootFailure(name: string, consolePath: string, stderr: readonly string[]): string | undefined {
+  const consoleText = existsSync(consolePath) ? readFileSync(consolePath, 'utf8') : '(no console output)\n';
+  return keepLog(`boot-${name}`, `== QEMU stderr ==\n${stderr.join('\n')}\n== console ==\n${consoleText}`);
 }
 
 /** Boots once; on any failure QEMU is killed and the run folder removed before the error propagates. */

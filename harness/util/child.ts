@@ -99,18 +99,18 @@ export async function runChild(file: string, args: readonly string[], options: C
 export function failureReport(stage: string, file: string, args: readonly string[], output: string, dir = childLogDir()): string {
   const lines = output.replace(/\n+$/, '').split('\n');
   const tail = lines.slice(-FAILURE_TAIL_LINES).join('\n');
-  const log = keepOutput(stage, file, args, output, dir);
+  const log = keepLog(stage, `$ ${[file, ...args].join(' ')}\n${output}`, dir);
   const where = log ? `whole output (${lines.length} lines): ${log}` : 'the whole output could not be saved';
   return output.trim() ? `:\n${tail}\n(${where})` : ` with no output (${where})`;
 }
 
-// Written beside the run's results (or the cache's logs/), so nothing the child said is lost with the process.
-function keepOutput(stage: string, file: string, args: readonly string[], output: string, dir: string): string | undefined {
+/** Writes a failure's whole output beside the run's results (or the cache's logs/); its path, or undefined when it cannot. */
+export function keepLog(label: string, text: string, dir = childLogDir()): string | undefined {
   try {
     mkdirSync(dir, { recursive: true });
-    const name = `${stage.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'child'}-${Date.now()}-${process.pid}.log`;
+    const name = `${label.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'child'}-${Date.now()}-${process.pid}.log`;
     const path = join(dir, name);
-    writeFileSync(path, `$ ${[file, ...args].join(' ')}\n${output}`);
+    writeFileSync(path, text);
     return path;
   } catch {
     return undefined;
