@@ -1,21 +1,20 @@
-// Runs the rbtree benchmark on the target: per tree size, populate once, interleave variants, then check integrity.
+// Runs the rbtree benchmark on the target: per tree size, populate once, interleave variants, then count what landed.
 import { BpfObject } from '../native/index.js';
-import { benchProgram, KPTR_VARIANTS, type BenchVariant } from '../suites/capability.js';
-import { chooseKeys, KEYS_MAX, roundOrder } from '../suites/bench-plan.js';
+import { chooseKeys, keyOffset, roundOrder } from './bench-plan.js';
 import { emit } from './emit.js';
-import type { BenchRequest } from './protocol.js';
+import { AGENT_BENCH_VARIANTS, type AgentBenchVariant, type BenchRequest } from './protocol.js';
 import { loadSingleProgram } from './single-load.js';
 
 // A tc program's test_run input must hold at least an Ethernet header.
 const PACKET = new Uint8Array(64);
 
-/** Streams size-start, sample, integrity (or size-error) events for every size. */
+/** Streams size-start, sample (warm-up rounds too, round < 0), integrity (or size-error) events for every size. */
 export function runBench(request: BenchRequest): void {
   for (const variant of request.rejectProbe) {
-    const result = loadSingleProgram(request.object, benchProgram(variant), 5);
+    const result = loadSingleProgram(request.object, AGENT_BENCH_VARIANTS[variant].program, 5);
     emit({ type: 'bench-rejected', variant, log: result.loaded ? '' : result.log, code: result.loaded ? 'ELOADED' : result.code });
   }
-  const measured: BenchVariant[] = [...request.variants.filter((variant) => variant !== 'empty'), 'empty'];
+  const measured: AgentBenchVariant[] = [...request.variants.filter((variant) => variant !== 'empty'), 'empty'];
   for (const size of request.sizes) {
     try {
       benchOneSize(request, measured, size);
@@ -25,10 +24,10 @@ export function runBench(request: BenchRequest): void {
   }
 }
 
-function benchOneSize(request: BenchRequest, variants: BenchVariant[], size: number): void {
+function benchOneSize(request: BenchRequest, variants: AgentBenchVariant[], size: number): void {
   const object = BpfObject.open(request.object);
   try {
-    const wanted = new Set(['populate', 'check', ...variants.map(benchProgram)]);
+    const wanted = new Set(['populate', 'check', ...variants.map((variant) => AGENT_BENCH_VARIANTS[variant].program)]);
     for (const program of object.programs()) object.setAutoload(program.name, wanted.has(program.name));
     const load = object.load({ logLevel: 4 });
     if (!load.ok) {
@@ -43,42 +42,51 @@ function benchOneSize(request: BenchRequest, variants: BenchVariant[], size: num
       emit({ type: 'size-error', size, message: `populate inserted ${populated} of ${size} nodes (retval ${populate.retval}, last_err ${object.getU64('last_err')})` });
       return;
     }
-    emit({ type: 'size-start', size, populateNs: populate.durationNs });
-    object.setU32Array('keys', chooseKeys(size, request.seed));
-    object.writeGlobal('nkeys', u32(KEYS_MAX));
+    // The key array's length is the object's: no constant to keep in step with the C source.
+    const keysLength = globalSize(object, 'keys') / 4;
+    object.setU32Array('keys', chooseKeys(size, request.seed, keysLength));
     object.writeGlobal('lookups', u32(request.lookups));
-    let expectedSum = 0;
-    let misses = 0;
-    const runOnce = (variant: BenchVariant) => {
+    emit({ type: 'size-start', size, populateNs: populate.durationNs, keys: keysLength });
+    const runOnce = (variant: AgentBenchVariant, round: number, offset: number) => {
       const hitsBefore = object.getU64('hits');
       const missesBefore = object.getU64('misses');
-      const run = object.testRun(benchProgram(variant), { repeat: request.repeat, dataIn: PACKET });
+      object.writeGlobal('key_cursor', u32(offset));
+      const run = object.testRun(AGENT_BENCH_VARIANTS[variant].program, { repeat: request.repeat, dataIn: PACKET });
       const hits = Number(object.getU64('hits') - hitsBefore);
-      const missed = Number(object.getU64('misses') - missesBefore);
-      if (KPTR_VARIANTS.has(variant)) expectedSum += request.lookups * request.repeat;
-      misses += missed;
-      return { durationNs: run.durationNs, hits, misses: missed };
+      const misses = Number(object.getU64('misses') - missesBefore);
+      emit({ type: 'sample', size, variant, round, lookups: request.lookups, durationNs: run.durationNs, hits, misses, keyOffset: offset });
     };
-    for (let w = 0; w < request.warmup; w++) for (const variant of variants) runOnce(variant);
-    for (let round = 0; round < request.samples; round++) {
-      for (const variant of roundOrder(variants, round)) {
-        const sample = runOnce(variant);
-        emit({ type: 'sample', size, variant, round, lookups: request.lookups, ...sample });
-      }
+    // Warm-up rounds are numbered -warmup..-1; every round of every variant reads the same key window.
+    for (let run = 0; run < request.warmup + request.samples; run++) {
+      const round = run - request.warmup;
+      const offset = keyOffset(run, request.lookups, request.repeat, keysLength);
+      for (const variant of roundOrder(variants, round)) runOnce(variant, round, offset);
     }
     object.testRun('check');
-    emit({
-      type: 'integrity',
-      size,
-      expectedSum,
-      checkSum: Number(object.getU64('check_sum')),
-      expectedNodes: size,
-      checkNodes: Number(object.getU64('check_nodes')),
-      misses,
-    });
+    const counts = readU64Array(object, 'check_counts');
+    const distinct = readU64Array(object, 'check_distinct');
+    const counted: Partial<Record<AgentBenchVariant, { accesses: number; distinctNodes: number }>> = {};
+    for (const variant of variants) {
+      const slot = AGENT_BENCH_VARIANTS[variant].slot;
+      if (slot !== null) counted[variant] = { accesses: counts[slot] ?? 0, distinctNodes: distinct[slot] ?? 0 };
+    }
+    emit({ type: 'integrity', size, nodes: Number(object.getU64('check_nodes')), counted });
   } finally {
     object.close();
   }
+}
+
+function globalSize(object: BpfObject, name: string): number {
+  const found = object.globals().find((entry) => entry.name === name);
+  if (!found) throw new Error(`the bench object has no global ${name}`);
+  return found.size;
+}
+
+function readU64Array(object: BpfObject, name: string): number[] {
+  const bytes = object.readGlobal(name);
+  const values: number[] = [];
+  for (let offset = 0; offset + 8 <= bytes.length; offset += 8) values.push(Number(bytes.readBigUInt64LE(offset)));
+  return values;
 }
 
 function u32(value: number): Uint8Array {

@@ -1,4 +1,4 @@
-// Agent entry: `node agent/main.js <request.json | ->`; runs on the target, prints NDJSON events, never formats for humans.
+// Agent entry (bundled into dist/agent/kptrlab-agent.mjs): `node kptrlab-agent.mjs <request.json | ->`; runs on the target, prints NDJSON events, never formats for humans.
 import { readFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { libbpfVersion } from '../native/index.js';
@@ -18,7 +18,7 @@ function main(): number {
   // '-' reads the request from stdin (how the orchestrator sends it over SSH).
   const request = JSON.parse(readFileSync(requestPath === '-' ? 0 : requestPath, 'utf8')) as AgentRequest;
   emit({ type: 'hello', protocol: AGENT_PROTOCOL_VERSION, kernel: release(), arch: arch(), libbpf: libbpfVersion, pid: process.pid });
-  if (request.op === 'probe') emit({ type: 'probe', facts: probeKernel(request.objects) });
+  if (request.op === 'probe') emit({ type: 'probe', facts: probeKernel(request) });
   else if (request.op === 'verify') runVerify(request);
   else if (request.op === 'bench') runBench(request);
   else if (request.op === 'selftest') runSelftests(request);

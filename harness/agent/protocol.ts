@@ -1,28 +1,49 @@
 // The JSON contract between the orchestrator and the agent that runs on a target (one request in, NDJSON events out).
+// The agent travels alone (one bundle with the binding): this file and the agent import only agent/ and native/.
 import type { VerifierStats } from '../native/stats.js';
-import type { BenchVariant, ProbeFacts } from '../suites/capability.js';
 
-export const AGENT_PROTOCOL_VERSION = 1;
+/** Checked by the orchestrator on 'hello': a bundle from another kptrlab is refused, not misread. */
+export const AGENT_PROTOCOL_VERSION = 2;
+
+/** Bench variants the agent runs: the program of each and its access-count slot in the bench object (null: counts nothing). */
+export const AGENT_BENCH_VARIANTS = {
+  fast: { program: 'bench_fast', slot: 3 },
+  baseline: { program: 'bench_baseline', slot: 2 },
+  stock: { program: 'bench_stock', slot: 1 },
+  walk: { program: 'bench_walk', slot: 0 },
+  empty: { program: 'bench_empty', slot: null },
+} as const;
+export type AgentBenchVariant = keyof typeof AGENT_BENCH_VARIANTS;
 
 export interface ProbeRequest {
   op: 'probe';
   /** Compiled probe objects (programs/probes). */
   objects: string[];
+  /** Kernel functions whose presence in the kernel's BTF is reported. */
+  kfuncs: string[];
+}
+
+/** Raw probe facts: the orchestrator derives the capability level and the deciding log lines. */
+export interface AgentProbeFacts {
+  kfuncs: Record<string, boolean>;
+  probes: Record<string, { loaded: boolean; log: string }>;
 }
 
 export interface VerifyRequest {
   op: 'verify';
   objects: Array<{ path: string; source: string }>;
   logLevel: number;
+  /** Programs with a decl tag starting with this are cases; the others are helpers and are not loaded alone. */
+  caseTagPrefix: string;
 }
 
 export interface BenchRequest {
   op: 'bench';
   object: string;
   /** Variants to measure (the empty calibration loop is always added). */
-  variants: BenchVariant[];
+  variants: AgentBenchVariant[];
   /** Variants the kernel is expected to reject: loaded alone once to record the verifier's message. */
-  rejectProbe: BenchVariant[];
+  rejectProbe: AgentBenchVariant[];
   sizes: number[];
   samples: number;
   warmup: number;
@@ -60,7 +81,7 @@ export type VerifierStatsWire = VerifierStats;
 
 export type AgentEvent =
   | { type: 'hello'; protocol: number; kernel: string; arch: string; libbpf: string; pid: number }
-  | { type: 'probe'; facts: ProbeFacts }
+  | { type: 'probe'; facts: AgentProbeFacts }
   | { type: 'object-error'; object: string; source?: string; message: string; code?: string }
   | {
       type: 'case';
@@ -73,10 +94,12 @@ export type AgentEvent =
       log: string;
       stats: VerifierStatsWire | null;
     }
-  | { type: 'bench-rejected'; variant: BenchVariant; log: string; code?: string }
-  | { type: 'size-start'; size: number; populateNs: number }
-  | { type: 'sample'; size: number; variant: BenchVariant; round: number; durationNs: number; lookups: number; hits: number; misses: number }
-  | { type: 'integrity'; size: number; expectedSum: number; checkSum: number; expectedNodes: number; checkNodes: number; misses: number }
+  | { type: 'bench-rejected'; variant: AgentBenchVariant; log: string; code?: string }
+  | { type: 'size-start'; size: number; populateNs: number; keys: number }
+  /** round < 0: a warm-up round (its accesses are counted in the nodes too). keyOffset: where its lookups start in keys[]. */
+  | { type: 'sample'; size: number; variant: AgentBenchVariant; round: number; durationNs: number; lookups: number; hits: number; misses: number; keyOffset: number }
+  /** What the check program counted in the nodes after the size's last sample: nodes found, per variant accesses and distinct nodes. */
+  | { type: 'integrity'; size: number; nodes: number; counted: Partial<Record<AgentBenchVariant, { accesses: number; distinctNodes: number }>> }
   | { type: 'size-error'; size: number; message: string; log?: string }
   | { type: 'selftest-env'; testingFlags: number; jited: boolean; unprivDisabled: number }
   | {

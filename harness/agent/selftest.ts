@@ -1,6 +1,6 @@
 // Runs tree selftest loads on the target as test_loader.c does: one program (plus auxiliaries) per load, then one test run.
 import { BpfObject, probeProgFlags } from '../native/index.js';
-import { PROG_FLAGS, effectiveFlags } from '../selftests/spec.js';
+import { effectiveFlags, PROG_FLAGS } from './prog-flags.js';
 import { emit } from './emit.js';
 import { readProcText, unprivDisabledReason } from './unpriv.js';
 import type { SelftestJob, SelftestRequest } from './protocol.js';

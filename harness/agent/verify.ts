@@ -1,6 +1,5 @@
 // Loads every annotated program of every case object alone and reports the raw verdict, log and stats.
 import { BpfObject } from '../native/index.js';
-import { isCase } from '../suites/annotations.js';
 import { emit } from './emit.js';
 import type { VerifyRequest } from './protocol.js';
 import { loadSingleProgram } from './single-load.js';
@@ -14,7 +13,7 @@ export function runVerify(request: VerifyRequest): void {
       cases = listing
         .programs()
         .map((program) => ({ name: program.name, tags: listing.declTags(program.name) }))
-        .filter((entry) => isCase(entry.tags));
+        .filter((entry) => entry.tags.some((tag) => tag.startsWith(request.caseTagPrefix)));
       listing.close();
     } catch (error) {
       emit({ type: 'object-error', object: path, source, message: (error as Error).message, code: (error as { code?: string }).code });

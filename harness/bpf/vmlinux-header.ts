@@ -1,13 +1,16 @@
 // Generates vmlinux.h from a kernel's BTF, cached by the BTF's hash (the target kernel decides the types).
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cached, entryPath, type CacheKind } from '../util/cached.js';
 import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
 import { hashFile, hashParts } from '../util/hash.js';
-import { cacheRoot } from '../util/paths.js';
 
 export const LOCAL_BTF = '/sys/kernel/btf/vmlinux';
+
+/** Generated headers: vmlinux-h/<key>/vmlinux.h, keyed by the BTF's hash (and a tree's bpftool). */
+export const vmlinuxHeaders: CacheKind = { name: 'vmlinux-h', dir: 'vmlinux-h', expect: ['vmlinux.h'] };
 
 export interface VmlinuxHeader {
   /** Folder holding vmlinux.h (pass as -I). */
@@ -28,14 +31,10 @@ export async function vmlinuxHeader(btfPath: string = LOCAL_BTF, bpftool = 'bpft
   const btfHash = await hashFile(btfPath);
   // Another bpftool writes another header (newer ones add kfunc prototypes), so it is part of the key.
   const key = bpftool === 'bpftool' ? btfHash : hashParts([btfHash, await hashFile(bpftool)]);
-  const dir = join(cacheRoot(), 'vmlinux-h', key.slice(0, 24));
-  const header = join(dir, 'vmlinux.h');
-  if (existsSync(header)) return { dir, btfHash };
-  const result = await runChild(bpftool, ['btf', 'dump', 'file', btfPath, 'format', 'c'], { stage: 'vmlinux.h generation' });
-  await mkdir(dir, { recursive: true });
-  // Write then rename so a concurrent run never sees half a header.
-  const partial = `${header}.${process.pid}.tmp`;
-  await writeFile(partial, result.stdout);
-  await rename(partial, header);
+  const dir = entryPath(vmlinuxHeaders, key.slice(0, 24));
+  await cached(vmlinuxHeaders, dir, async (entry) => {
+    const result = await runChild(bpftool, ['btf', 'dump', 'file', btfPath, 'format', 'c'], { stage: 'vmlinux.h generation' });
+    await writeFile(join(entry, 'vmlinux.h'), result.stdout);
+  });
   return { dir, btfHash };
 }

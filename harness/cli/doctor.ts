@@ -3,11 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { findClang } from '../bpf/toolchain.js';
 import { LOCAL_BTF, vmlinuxHeader } from '../bpf/vmlinux-header.js';
-import { deriveCapability, LEVEL_MEANING, type ProbeFacts } from '../suites/capability.js';
+import { LEVEL_MEANING } from '../results/vocab.js';
+import { deriveCapability, probeFacts, probeRequest, type ProbeFacts } from '../suites/capability.js';
 import { bpfSources, compileSet } from '../suites/compile-set.js';
 import { bpfPermissionProblem } from '../targets/bpf-permission.js';
 import { LocalTarget } from '../targets/local.js';
 import { openKvmMemo } from '../qemu/accel-memo.js';
+import { ARCHES, ARCH_NAMES } from '../util/arch.js';
 import { runChild } from '../util/child.js';
 import { ExitCode } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
@@ -40,9 +42,9 @@ export async function doctorCommand(write: (text: string) => void = (text) => pr
   const bpftool = await versionOf('bpftool', ['version'], /bpftool v(\S+)/);
   checks.push({ name: 'bpftool', ok: Boolean(bpftool), detail: bpftool ?? 'not found', fix: 'bash scripts/install-deps' });
   checks.push(await bindingCheck());
-  for (const [binary, label] of [['qemu-system-x86_64', 'qemu x86_64'], ['qemu-system-aarch64', 'qemu arm64']] as const) {
-    const version = await versionOf(binary, ['--version'], /version (\S+)/);
-    checks.push({ name: label, ok: Boolean(version), detail: version ?? 'not found (needed for VM targets only)', optional: true, fix: 'bash scripts/install-deps' });
+  for (const arch of ARCHES) {
+    const version = await versionOf(ARCH_NAMES[arch].qemuSystem, ['--version'], /version (\S+)/);
+    checks.push({ name: `qemu ${arch}`, ok: Boolean(version), detail: version ?? 'not found (needed for VM targets only)', optional: true, fix: 'bash scripts/install-deps' });
   }
   checks.push(await kvmCheck());
   const ready = checks.filter((check) => !check.optional).every((check) => check.ok);
@@ -72,7 +74,7 @@ async function bindingCheck(): Promise<Check> {
 // /dev/kvm can exist and still not run a guest: show what the last probe boot on this machine found.
 async function kvmCheck(): Promise<Check> {
   if (!existsSync('/dev/kvm')) return { name: '/dev/kvm', ok: false, detail: 'absent: VM targets use TCG', optional: true };
-  const known = (await openKvmMemo('qemu-system-x86_64')).known();
+  const known = (await openKvmMemo(ARCH_NAMES.x86_64.qemuSystem)).known();
   if (!known) return { name: '/dev/kvm', ok: true, detail: 'present; not probed yet (the first VM target boots a KVM probe)', optional: true };
   const how = `probe of ${known.probedAt.slice(0, 10)}: ${known.reason}${known.path ? ` (${known.path})` : ''}`;
   return { name: '/dev/kvm', ok: known.works, detail: known.works ? `KVM works (${how})` : `present but KVM refused, VM targets use TCG (${how})`, optional: true };
@@ -84,8 +86,8 @@ async function capabilityCheck(): Promise<Check> {
     const probes = await compileSet(bpfSources(projectPath('programs', 'probes')), header);
     if (probes.errors.length) return { name: 'capabilities', ok: false, detail: `probe compile failed: ${probes.errors[0]!.firstError}` };
     let facts: ProbeFacts | undefined;
-    await new LocalTarget().runAgent({ op: 'probe', objects: probes.objects.map((object) => object.path) }, (event) => {
-      if (event.type === 'probe') facts = event.facts;
+    await new LocalTarget().runAgent(probeRequest(probes.objects.map((object) => object.path)), (event) => {
+      if (event.type === 'probe') facts = probeFacts(event.facts);
     });
     if (!facts) return { name: 'capabilities', ok: false, detail: 'the probe returned nothing' };
     const capability = deriveCapability(facts);

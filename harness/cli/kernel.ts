@@ -2,21 +2,25 @@
 import { parseArgs } from 'node:util';
 import { buildKernel, kernelsRoot, type KernelBuildResult } from '../kernel/build.js';
 import { collectGarbage, listEntries } from '../kernel/cache-admin.js';
-import { kernelArches, loadKernelsConfig, variantRequest } from '../kernel/kernel-config.js';
+import { loadKernelsConfig, variantRequest } from '../kernel/kernel-config.js';
 import { createKernelReporter, formatDuration, wantsLiveUi } from '../kernel/reporter.js';
-import type { KernelArch } from '../kernel/toolchain.js';
-import { describeError, ExitCode, KptrlabError } from '../util/errors.js';
+import { ARCHES, parseArch, type Arch } from '../util/arch.js';
+import { ExitCode, KptrlabError } from '../util/errors.js';
+import { formatBytes } from './cache.js';
+import { runSubcommand } from './subcommands.js';
 import { projectPath } from '../util/paths.js';
 
 const USAGE = `usage: kptrlab kernel <build|list|gc> [options]
 
-  build  [--config <yaml>] [--variant <name>]... [--arch x86_64|arm64]... [--jobs N] [--json]
+  build  [--config <yaml>] [--variant <name>]... [--arch ${ARCHES.join('|')}]... [--jobs N] [--json]
          build (or find in the cache) each variant for each arch;
          default: the config's kernels.build list (else every variant
          without debug: true, for x86_64)
   list   [--verify] [--json]      cached kernels; --verify re-hashes every artifact
-  gc     [--trees] [--all]        remove broken entries, failed builds, leftovers of killed runs;
+  gc     [--trees] [--all] [--dry-run]
+                                  remove broken entries, failed builds, leftovers of killed runs;
                                   --trees also the shared build trees, --all every kernel too
+                                  (every other cache: kptrlab cache gc)
 
   --config defaults to config/ab.yaml (its kernels: section). Cache: $KPTRLAB_CACHE or ~/.cache/kptrlab.
   KPTRLAB_NO_UI=1 prints plain lines instead of a live status line.
@@ -24,32 +28,7 @@ const USAGE = `usage: kptrlab kernel <build|list|gc> [options]
 
 /** Runs a kernel subcommand; returns 0 ok, 1 build failed, 2 bad usage/config, 69 infrastructure missing. */
 export async function kernelCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  try {
-    switch (sub) {
-      case 'build':
-        return await buildCommand(rest);
-      case 'list':
-        return await listCommand(rest);
-      case 'gc':
-        return await gcCommand(rest);
-      case '-h':
-      case '--help':
-        process.stdout.write(USAGE);
-        return ExitCode.ok;
-      default:
-        process.stderr.write(sub ? `kptrlab kernel: unknown subcommand "${sub}"\n${USAGE}` : USAGE);
-        return ExitCode.usage;
-    }
-  } catch (error) {
-    // A bad flag is a usage error: its message, no stack.
-    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`kptrlab kernel: ${error.message}\n  fix: run \`kptrlab kernel --help\` for the flags.\n`);
-      return ExitCode.usage;
-    }
-    process.stderr.write(`kptrlab kernel: ${describeError(error)}\n`);
-    return error instanceof KptrlabError ? error.exitCode : ExitCode.unavailable;
-  }
+  return runSubcommand('kernel', USAGE, { build: buildCommand, list: listCommand, gc: gcCommand }, argv);
 }
 
 async function buildCommand(argv: string[]): Promise<number> {
@@ -65,7 +44,7 @@ async function buildCommand(argv: string[]): Promise<number> {
     strict: true,
   });
   const config = loadKernelsConfig(values.config!);
-  const arches = (values.arch ?? ['x86_64']).map(checkArch);
+  const arches = (values.arch ?? ['x86_64']).map((arch) => parseArch(arch, '--arch'));
   // Debug variants (KASAN, lockdep) are slow and need their own tree: built only when named.
   const variants = values.variant ?? config.variants.filter((v) => !v.debug).map((v) => v.name);
   // Without --variant and --arch the config's kernels.build list says what to build.
@@ -74,7 +53,7 @@ async function buildCommand(argv: string[]): Promise<number> {
   if (jobs !== undefined && !(jobs > 0)) throw usage(`--jobs must be a positive integer, got "${values.jobs}"`, 'Use e.g. --jobs 2.');
   const requests = pairs.map(({ variant, arch }) => ({ ...variantRequest(config, variant, arch), jobs }));
   const reporter = createKernelReporter({ out: process.stderr, live: wantsLiveUi(process.stderr) });
-  const results: Array<KernelBuildResult & { variant: string; arch: KernelArch }> = [];
+  const results: Array<KernelBuildResult & { variant: string; arch: Arch }> = [];
   try {
     for (const request of requests) {
       reporter.sink({ kind: 'note', message: `== ${request.variant} (${request.arch})` });
@@ -91,7 +70,8 @@ async function buildCommand(argv: string[]): Promise<number> {
 }
 
 async function listCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { verify: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: true });
+  // --config is accepted like build's, though the cache is shared by every config.
+  const { values } = parseArgs({ args: argv, options: { verify: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, config: { type: 'string' } }, strict: true });
   const rows = await listEntries(kernelsRoot(), values.verify);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -107,16 +87,14 @@ async function listCommand(argv: string[]): Promise<number> {
 }
 
 async function gcCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { trees: { type: 'boolean', default: false }, all: { type: 'boolean', default: false } }, strict: true });
-  const report = await collectGarbage(kernelsRoot(), values);
-  for (const path of report.removed) process.stdout.write(`removed ${path}\n`);
-  process.stdout.write(`kept ${report.kept} kernel(s) in ${kernelsRoot()}\n`);
+  const options = { trees: { type: 'boolean', default: false }, all: { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false }, config: { type: 'string' } } as const;
+  const { values } = parseArgs({ args: argv, options, strict: true });
+  const dryRun = values['dry-run'];
+  const report = await collectGarbage(kernelsRoot(), { trees: values.trees, all: values.all, dryRun });
+  for (const item of report.items) process.stdout.write(`${dryRun ? 'would remove' : 'removed'} ${item.path}  ${formatBytes(item.bytes)}  (${item.reason})\n`);
+  const freed = formatBytes(report.items.reduce((total, item) => total + item.bytes, 0));
+  process.stdout.write(`kept ${report.kept} kernel(s) in ${kernelsRoot()}; ${dryRun ? 'would free' : 'freed'} ${freed}\n`);
   return ExitCode.ok;
-}
-
-function checkArch(arch: string): KernelArch {
-  if ((kernelArches as readonly string[]).includes(arch)) return arch as KernelArch;
-  throw usage(`unknown --arch "${arch}"`, `Use one of: ${kernelArches.join(', ')}.`);
 }
 
 function usage(message: string, hint: string): KptrlabError {

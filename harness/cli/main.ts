@@ -1,7 +1,9 @@
 // kptrlab command line: dispatches to one command module and maps errors to the exit-code contract.
 import { describeError, ExitCode, KptrlabError } from '../util/errors.js';
+import { cacheCommand } from './cache.js';
 import { doctorCommand } from './doctor.js';
 import { kernelCommand } from './kernel.js';
+import { reportCommand } from './report.js';
 import { runCommand } from './run-command.js';
 
 const USAGE = `usage: kptrlab <command> [options]
@@ -10,10 +12,14 @@ commands:
   doctor                         check privileges, BTF, clang, libbpf, QEMU and this kernel's capability level
   kernel  build|list|gc [--config config/ab.yaml] [--variant NAME] [--arch x86_64|arm64]
                                  build kernel variants from one source tree, cached by content
+  cache   list|gc [--dry-run] [--older-than DAYS]
+                                 list every cached artifact kind; remove leftovers, broken and old entries
   run     --config <yaml>        run the verifier matrix and the benchmark as the config says
   verify  [--config <yaml>]      only the verifier matrix
   bench   [--config <yaml>] [--sizes 16,4096] [--samples N]
                                  only the benchmark
+  report  <run dir> [--reporter table|tap|json]
+                                 re-render a saved run from its event log (events.ndjson) alone
   selftests [--config <yaml>]    the kernel tree's own rbtree/kptr selftests (kselftests/suite.yaml), judged by
                                  the tree's annotations, compared with the tree's test_progs where it builds
 options for run/verify/bench/selftests:
@@ -33,6 +39,10 @@ async function main(argv: string[]): Promise<number> {
       return doctorCommand();
     case 'kernel':
       return kernelCommand(rest);
+    case 'cache':
+      return cacheCommand(rest);
+    case 'report':
+      return reportCommand(rest);
     case 'run':
     case 'verify':
     case 'bench':

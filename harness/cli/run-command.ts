@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { loadRunConfig } from '../config/load.js';
 import { MIN_SAMPLES, type RunConfig } from '../config/run-config.js';
 import { isReporterName, REPORTERS, stdoutContext } from '../report/registry.js';
-import { EventBus } from '../runner/events.js';
 import { executeRun } from '../runner/run.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
@@ -31,10 +30,8 @@ export async function runCommand(mode: RunMode, argv: string[]): Promise<number>
     throw new KptrlabError('USAGE', `unknown reporter "${reporter}"`, { hint: `Use one of: ${Object.keys(REPORTERS).join(', ')}.`, exitCode: ExitCode.usage });
   }
   const config = narrow(loadRunConfig(values.config ?? DEFAULT_CONFIG), mode, values);
-  const bus = new EventBus();
   const output = REPORTERS[reporter](stdoutContext());
-  bus.subscribe((event) => output.onEvent(event));
-  return executeRun(config, bus, { outputDir: values.output });
+  return executeRun(config, (bus) => bus.subscribe((event, state) => output.onEvent(event, state)), { outputDir: values.output });
 }
 
 function narrow(config: RunConfig, mode: RunMode, values: { sizes?: string; samples?: string; target?: string[] }): RunConfig {

@@ -1,10 +1,10 @@
 // Run config: typed objects with documented defaults (step 1), then rules across fields (step 2).
-import { BENCH_VARIANTS, type BenchVariant } from '../suites/capability.js';
+import { BENCH_VARIANTS, type BenchVariant } from '../results/vocab.js';
 import { parseKernelsSection, parseSource, type KernelsConfig } from '../kernel/kernel-config.js';
 import type { SourceSpec } from '../kernel/source.js';
-import { SERIES, type Series } from '../selftests/expectations.js';
-import type { KernelArch } from '../kernel/toolchain.js';
-import { Cursor } from './cursor.js';
+import { SERIES, type Series } from '../results/vocab.js';
+import { ARCHES, ARCH_NAMES, type Arch } from '../util/arch.js';
+import { Cursor } from '../util/yaml-cursor.js';
 
 export const CONFIG_SCHEMA_VERSION = 1;
 
@@ -20,7 +20,7 @@ export interface LocalTargetConfig {
 export interface QemuTargetConfig {
   name: string;
   kind: 'qemu';
-  arch: KernelArch;
+  arch: Arch;
   /** A variant of the config's kernels: section (built or reused), or a Debian kernel package. */
   kernel: { variant: string } | { debianPackage: string };
   cpus: number;
@@ -159,11 +159,11 @@ function parseQemuTarget(item: Cursor): QemuTargetConfig {
   kernel.keys(['variant', 'debianPackage']);
   const variant = kernel.at('variant').optionalString();
   const debianPackage = kernel.at('debianPackage').optionalString();
-  if ((variant === undefined) === (debianPackage === undefined)) kernel.fail('exactly one of variant or debianPackage', 'Use "variant: patched" (built from kernels:) or "debianPackage: linux-image-amd64".');
+  if ((variant === undefined) === (debianPackage === undefined)) kernel.fail('exactly one of variant or debianPackage', `Use "variant: patched" (built from kernels:) or "debianPackage: ${ARCH_NAMES.x86_64.debianKernel}".`);
   return {
     name: item.at('name').string(),
     kind: 'qemu',
-    arch: item.at('arch').oneOf(['x86_64', 'arm64'] as const, 'x86_64'),
+    arch: item.at('arch').oneOf(ARCHES, 'x86_64'),
     kernel: variant !== undefined ? { variant } : { debianPackage: debianPackage! },
     cpus: item.at('cpus').number({ default: QEMU_DEFAULTS.cpus, integer: true, min: 1, max: 64 }),
     memoryMiB: item.at('memoryMiB').number({ default: QEMU_DEFAULTS.memoryMiB, integer: true, min: 256, max: 65536 }),

@@ -1,6 +1,7 @@
 // Downloads one package from another Debian suite through a private apt state, never touching the system's lists.
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { markUsed, tempPath, writeFileAtomic, type CacheKind } from '../util/cached.js';
 import { KptrlabError } from '../util/errors.js';
 import { runChild } from '../util/child.js';
 import { hashFile } from '../util/hash.js';
@@ -12,6 +13,18 @@ export interface FetchedPackage {
   version: string;
   sha256: string;
 }
+
+/** Downloaded packages; the name is apt's, known only after the download, so they are published by hand. */
+export const debianPackages: CacheKind = {
+  name: 'sources/debian',
+  dir: join('sources', 'debian'),
+  shape: 'file',
+  match: /\.deb$/,
+  companions: (path) => [`${path}.sha256`],
+};
+
+/** Private apt states (lists, sources.list) per suite: refreshed in place, so only gc's age rule removes them. */
+export const aptStates: CacheKind = { name: 'sources/apt', dir: join('sources', 'apt'), expect: ['sources.list'] };
 
 /** The one-line private sources list for a suite on the machine's mirror. */
 export function privateSourcesList(mirror: DebianMirror, suite: string): string {
@@ -68,20 +81,25 @@ async function fetchKnown(pkg: string, opts: string[], aptDir: string, destDir: 
   }
   await mkdir(destDir, { recursive: true });
   const existing = (await readdir(destDir)).find((f) => f.startsWith(`${pkg}_${version.replace(/^\d+:/, '')}_`) && f.endsWith('.deb'));
-  if (existing) return { path: join(destDir, existing), version, sha256: await knownSha(join(destDir, existing)) };
-  // Download into a scratch folder first so a partial file never sits in destDir.
-  const scratch = join(aptDir, 'download');
-  await rm(scratch, { recursive: true, force: true });
-  await mkdir(scratch, { recursive: true });
-  await runChild('apt-get', [...opts, 'download', `${pkg}=${version}`], { stage: `apt-get download ${pkg}`, cwd: scratch, timeoutMs: 60 * 60_000 });
-  const file = (await readdir(scratch)).find((f) => f.endsWith('.deb'));
-  if (!file) throw new KptrlabError('APT_DOWNLOAD_FAILED', `apt-get download ${pkg} produced no .deb`, { hint: 'Run the same apt-get command by hand to see why.' });
-  const sha256 = await hashFile(join(scratch, file));
-  await writeFile(join(scratch, `${file}.sha256`), sha256);
-  // The hash file moves first: a .deb in destDir always has its recorded hash beside it.
-  await rename(join(scratch, `${file}.sha256`), join(destDir, `${file}.sha256`));
-  await rename(join(scratch, file), join(destDir, file));
-  return { path: join(destDir, file), version, sha256 };
+  if (existing) {
+    await markUsed(join(destDir, existing));
+    return { path: join(destDir, existing), version, sha256: await knownSha(join(destDir, existing)) };
+  }
+  // A temp folder beside the packages: a partial .deb never has its final name, and gc knows whose it is.
+  const scratch = tempPath(join(destDir, pkg));
+  try {
+    await mkdir(scratch);
+    await runChild('apt-get', [...opts, 'download', `${pkg}=${version}`], { stage: `apt-get download ${pkg}`, cwd: scratch, timeoutMs: 60 * 60_000 });
+    const file = (await readdir(scratch)).find((f) => f.endsWith('.deb'));
+    if (!file) throw new KptrlabError('APT_DOWNLOAD_FAILED', `apt-get download ${pkg} produced no .deb`, { hint: 'Run the same apt-get command by hand to see why.' });
+    const sha256 = await hashFile(join(scratch, file));
+    // The hash goes first: a .deb in destDir always has its recorded hash beside it.
+    await writeFileAtomic(join(destDir, `${file}.sha256`), sha256);
+    await rename(join(scratch, file), join(destDir, file));
+    return { path: join(destDir, file), version, sha256 };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 // apt verified the file when it downloaded it; its recorded hash saves re-reading it on every build.
@@ -89,6 +107,6 @@ async function knownSha(path: string): Promise<string> {
   const recorded = (await readFile(`${path}.sha256`, 'utf8').catch(() => '')).trim();
   if (/^[0-9a-f]{64}$/.test(recorded)) return recorded;
   const sha256 = await hashFile(path);
-  await writeFile(`${path}.sha256`, sha256);
+  await writeFileAtomic(`${path}.sha256`, sha256);
   return sha256;
 }

@@ -1,7 +1,7 @@
 // The libbpf the native binding links: config/libbpf.yaml's kernel source (or KPTRLAB_LIBBPF_TREE), built static.
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { Cursor } from '../config/cursor.js';
+import { Cursor } from '../util/yaml-cursor.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
 import { parseSource } from './kernel-config.js';

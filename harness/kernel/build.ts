@@ -2,18 +2,19 @@
 import { createWriteStream } from 'node:fs';
 import { access, copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { Arch } from '../util/arch.js';
+import { cached } from '../util/cached.js';
 import { cacheRoot } from '../util/paths.js';
 import { KptrlabError } from '../util/errors.js';
 import { hashParts } from '../util/hash.js';
 import { kernelKey, treeKey, type KeyInputs } from './cache-key.js';
-import { entryFiles, verifyEntry, writeMarker } from './entry.js';
+import { entryFiles, kernelCache, verifyEntry, writeMarker } from './entry.js';
 import type { KernelEventSink, KernelStage } from './events.js';
 import { configure } from './kconfig.js';
-import { acquireLock } from './lock.js';
 import { firstCompilerError } from './make-progress.js';
 import { hashOps, type PatchOp } from './series.js';
 import { resolveSource, type SourceSpec } from './source.js';
-import { makeEnv, toolchainInfo, type KernelArch, type MakeEnv } from './toolchain.js';
+import { makeEnv, toolchainInfo, type MakeEnv } from './toolchain.js';
 import { compile, ensureTreeIdle } from './compile.js';
 import { ensureTree, repairInterruptedCompile, switchSeries } from './worktree.js';
 
@@ -21,7 +22,7 @@ import { ensureTree, repairInterruptedCompile, switchSeries } from './worktree.j
 export interface KernelBuildRequest {
   variant: string;
   source: SourceSpec;
-  arch: KernelArch;
+  arch: Arch;
   ops: PatchOp[];
   /** Absolute paths of config fragments, merged in this order onto tinyconfig. */
   fragments: string[];
@@ -65,23 +66,9 @@ export async function buildKernel(request: KernelBuildRequest, emit: KernelEvent
   const key = kernelKey(inputs);
   const dir = join(kernelsRoot(), key);
   const result = (): KernelBuildResult => ({ key, dir, hit: false, image: join(dir, entryFiles.image), vmlinux: join(dir, entryFiles.vmlinux) });
-  if ((await verifyEntry(dir, key)).ok) {
-    emit({ kind: 'cache-hit', key, dir });
-    return { ...result(), hit: true };
-  }
   const tkey = treeKey(inputs);
   const treeDir = join(kernelsRoot(), '.trees', tkey);
-  await mkdir(join(kernelsRoot(), '.trees'), { recursive: true });
-  const lock = await acquireLock(`${treeDir}.lock`, request.lockWaitMs ?? 3_600_000, (holderPid) => emit({ kind: 'lock-wait', lockPath: `${treeDir}.lock`, holderPid }));
-  try {
-    // Another run may have built this key while we waited for the lock.
-    if ((await verifyEntry(dir, key)).ok) {
-      emit({ kind: 'cache-hit', key, dir });
-      return { ...result(), hit: true };
-    }
-    const staging = join(kernelsRoot(), '.staging', `${key}-${process.pid}`);
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { recursive: true });
+  const buildInto = async (staging: string): Promise<void> => {
     const logPath = join(staging, entryFiles.log);
     const log = createWriteStream(logPath);
     const logLines: string[] = [];
@@ -119,10 +106,6 @@ export async function buildKernel(request: KernelBuildRequest, emit: KernelEvent
       await writeFile(join(staging, entryFiles.meta), `${JSON.stringify(meta, null, 2)}\n`);
       await new Promise<void>((resolve) => log.end(resolve));
       await writeMarker(staging, key);
-      await rm(dir, { recursive: true, force: true });
-      await rename(staging, dir);
-      emit({ kind: 'built', key, dir, durationMs: Date.now() - started });
-      return result();
     } catch (error) {
       await new Promise<void>((resolve) => log.end(resolve));
       const failedDir = join(kernelsRoot(), '.failed', key);
@@ -139,9 +122,21 @@ export async function buildKernel(request: KernelBuildRequest, emit: KernelEvent
         exitCode: 1,
       });
     }
-  } finally {
-    await lock.release();
-  }
+  };
+  await mkdir(join(kernelsRoot(), '.trees'), { recursive: true });
+  const entry = await cached(kernelCache, dir, buildInto, {
+    // Re-hashed before every use: a whole run stands on this kernel.
+    verify: async (path) => {
+      const state = await verifyEntry(path, key);
+      return state.ok ? undefined : state.reason;
+    },
+    // Two builds must not share one build tree at once, so the tree's lock guards the entry.
+    lockPath: `${treeDir}.lock`,
+    lockWaitMs: request.lockWaitMs ?? 3_600_000,
+    onLockWait: (holderPid) => emit({ kind: 'lock-wait', lockPath: `${treeDir}.lock`, holderPid }),
+  });
+  emit(entry.hit ? { kind: 'cache-hit', key, dir } : { kind: 'built', key, dir, durationMs: Date.now() - started });
+  return { ...result(), hit: entry.hit };
 }
 
 async function readFragments(paths: readonly string[]): Promise<Array<{ name: string; text: string }>> {

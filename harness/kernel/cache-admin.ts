@@ -1,8 +1,11 @@
 // Listing and garbage-collecting the kernel cache: entries, build trees, staging and failure folders.
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { entryFiles, entryNames, verifyEntry } from './entry.js';
-import { pidAlive } from './lock.js';
+import { leftoverOf, type CacheKind } from '../util/cached.js';
+import { discard, gcKind, staleLeftovers, type GcItem } from '../util/cached-gc.js';
+import { liveHolder, pidAlive } from '../util/lock.js';
+import { entryFiles, entryNames, kernelCache, verifyEntry } from './entry.js';
+import { unpackedSources } from './unpack.js';
 
 /** One row of `kptrlab kernel list`. */
 export interface EntrySummary {
@@ -18,11 +21,15 @@ export interface EntrySummary {
   totalMs: number | undefined;
 }
 
-/** What gc removed. */
+/** What gc removed (in a dry run: would remove). */
 export interface GcReport {
   removed: string[];
+  items: GcItem[];
   kept: number;
 }
+
+// The shared build trees are unpacked once each, like source trees, into kernels/.trees.
+const buildTrees: CacheKind = { ...unpackedSources, name: 'kernels/.trees', dir: join('kernels', '.trees') };
 
 /** Summarises every entry under `root`; `verify` hashes artifacts instead of comparing sizes. */
 export async function listEntries(root: string, verify = false): Promise<EntrySummary[]> {
@@ -48,40 +55,41 @@ export async function listEntries(root: string, verify = false): Promise<EntrySu
   return rows;
 }
 
-/** Removes broken entries, failures, staging left by dead runs and stale locks; `trees`/`all` go further. */
-export async function collectGarbage(root: string, options: { trees?: boolean; all?: boolean } = {}): Promise<GcReport> {
-  const removed: string[] = [];
-  let kept = 0;
-  const remove = async (path: string) => {
-    await rm(path, { recursive: true, force: true });
-    removed.push(path);
+/** Removes broken entries, failures, leftovers of dead runs and stale locks; `trees`/`all` go further; `dryRun` only reports. */
+export async function collectGarbage(root: string, options: { trees?: boolean; all?: boolean; dryRun?: boolean } = {}): Promise<GcReport> {
+  const items = [
+    ...(await gcKind(kernelCache, { olderThanDays: options.all ? 0 : undefined, dryRun: options.dryRun }, root)),
+    ...(await sweepKernelFolders(root, { trees: options.trees || options.all, dryRun: options.dryRun })),
+  ];
+  const gone = new Set(items.map((item) => item.path));
+  const kept = (await entryNames(root)).filter((key) => !gone.has(join(root, key))).length;
+  return { removed: items.map((item) => item.path), items, kept };
+}
+
+/** The kernel cache's own folders: failed builds, staging of dead runs (older layout), leftovers in .trees, and with `trees` the idle build trees. */
+export async function sweepKernelFolders(root: string, options: { trees?: boolean; dryRun?: boolean } = {}): Promise<GcItem[]> {
+  const items: GcItem[] = [];
+  const take = async (path: string, reason: string) => {
+    const item = await discard(path, reason, options.dryRun);
+    if (item) items.push(item);
   };
-  for (const row of await listEntries(root)) {
-    if (options.all || !row.ok) await remove(row.dir);
-    else kept += 1;
-  }
-  await remove(join(root, '.failed'));
+  await take(join(root, '.failed'), 'logs of failed builds');
   for (const name of await readdir(join(root, '.staging')).catch(() => [] as string[])) {
-    // Staging folders end in the builder's pid; a live builder's folder is left alone.
+    // Staging folders of the older layout end in the builder's pid; a live builder's folder is left alone.
     const pid = Number.parseInt(name.split('-').pop() ?? '', 10);
-    if (!pidAlive(pid)) await remove(join(root, '.staging', name));
+    if (!pidAlive(pid)) await take(join(root, '.staging', name), `left by process ${pid}, which is gone`);
   }
   const treesDir = join(root, '.trees');
+  for (const left of await staleLeftovers(buildTrees, treesDir)) await take(left.path, left.reason);
+  if (!options.trees) return items;
   for (const name of await readdir(treesDir).catch(() => [] as string[])) {
     const path = join(treesDir, name);
-    if (name.endsWith('.lock')) {
-      const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-      if (!pidAlive(pid)) await remove(path);
-      continue;
-    }
-    if (name.includes('.staging-')) {
-      if (!pidAlive(Number.parseInt(name.split('-').pop() ?? '', 10))) await remove(path);
-      continue;
-    }
-    const locked = await stat(`${path}.lock`).then(() => true, () => false);
-    if ((options.trees || options.all) && !locked && !name.endsWith('.txt')) await remove(path);
+    if (name.endsWith('.txt') || leftoverOf(name)) continue;
+    // A tree whose lock a live run holds is being built in.
+    if ((await liveHolder(`${path}.lock`)) !== undefined || (await liveHolder(`${path}.unpack.lock`)) !== undefined) continue;
+    await take(path, 'shared build tree (--trees)');
   }
-  return { removed, kept };
+  return items;
 }
 
 // A broken entry may have an unreadable or half-written meta.json; list it anyway.

@@ -1,7 +1,8 @@
 // Cache keys: one for a finished kernel (everything that shapes it), one for the build tree variants share.
+import type { Arch } from '../util/arch.js';
 import { hashParts } from '../util/hash.js';
 import type { HashedOp } from './series.js';
-import type { KernelArch, ToolchainInfo } from './toolchain.js';
+import type { ToolchainInfo } from './toolchain.js';
 
 // Bump when the builder's own steps change what a build produces.
 const builderVersion = 'kptrlab-kernel-1';
@@ -9,7 +10,7 @@ const builderVersion = 'kptrlab-kernel-1';
 /** Everything that determines a kernel's content. */
 export interface KeyInputs {
   sourceId: string;
-  arch: KernelArch;
+  arch: Arch;
   ops: readonly HashedOp[];
   fragments: ReadonlyArray<{ name: string; text: string }>;
   toolchain: ToolchainInfo;

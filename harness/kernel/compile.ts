@@ -5,12 +5,13 @@ import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
 import type { KernelEventSink } from './events.js';
 import { isStepLine } from './make-progress.js';
-import type { KernelArch, MakeEnv } from './toolchain.js';
+import type { Arch } from '../util/arch.js';
+import type { MakeEnv } from './toolchain.js';
 import { waitTreeIdle } from './tree-users.js';
 import { beginCompile, endCompile } from './worktree.js';
 
 /** Runs `make <image>` in `tree`, emitting progress; returns the CC/LD count. `estimates` holds per-arch full-build counts. */
-export async function compile(tree: string, estimates: string, env: MakeEnv, arch: KernelArch, fresh: boolean, log: (line: string) => void, emit: KernelEventSink): Promise<number> {
+export async function compile(tree: string, estimates: string, env: MakeEnv, arch: Arch, fresh: boolean, log: (line: string) => void, emit: KernelEventSink): Promise<number> {
   const estimateFile = join(estimates, `steps-${arch}.txt`);
   const expected = fresh ? Number.parseInt(await readFile(estimateFile, 'utf8').catch(() => ''), 10) || undefined : undefined;
   const t0 = Date.now();

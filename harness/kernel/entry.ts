@@ -1,6 +1,7 @@
 // A cache entry: artifacts plus a completion marker, written last, that lists their hashes; verified on use.
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { leftoverOf, type CacheKind } from '../util/cached.js';
 import { hashFile } from '../util/hash.js';
 
 /** The file names inside an entry. */
@@ -47,8 +48,18 @@ export async function verifyEntry(dir: string, key: string, quick = false): Prom
   return { ok: true, marker };
 }
 
-/** Names of entry folders under the kernels cache (hidden folders hold trees, staging and failures). */
+/** Names of entry folders under the kernels cache (hidden folders hold trees and failures; temp folders are builds in progress). */
 export async function entryNames(root: string): Promise<string[]> {
   const names = await readdir(root).catch(() => [] as string[]);
-  return names.filter((n) => !n.startsWith('.')).sort();
+  return names.filter((n) => !n.startsWith('.') && !leftoverOf(n)).sort();
 }
+
+/** The kernel cache as a cache kind: its completion marker verifies an entry (sizes here; a build re-hashes before use). */
+export const kernelCache: CacheKind = {
+  name: 'kernels',
+  dir: 'kernels',
+  verify: async (dir) => {
+    const state = await verifyEntry(dir, basename(dir), true);
+    return state.ok ? undefined : state.reason;
+  },
+};

@@ -1,16 +1,13 @@
 // The `kernels:` section of a run config (config/ab.yaml): source, patch series, config fragments, variants.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { Cursor } from '../config/cursor.js';
+import { Cursor } from '../util/yaml-cursor.js';
+import { ARCHES, type Arch } from '../util/arch.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 import { projectRoot } from '../util/paths.js';
 import type { KernelBuildRequest } from './build.js';
 import type { PatchOp } from './series.js';
 import type { SourceSpec } from './source.js';
-import type { KernelArch } from './toolchain.js';
-
-/** Architectures a variant can be built for. */
-export const kernelArches: readonly KernelArch[] = ['x86_64', 'arm64'];
 
 /** One named variant: which series patches are reversed, which extra patches applied, debug or not. */
 export interface KernelVariant {
@@ -28,11 +25,11 @@ export interface KernelsConfig {
   seriesDir: string;
   patches: string[];
   fragments: string[];
-  archFragments: Record<KernelArch, string[]>;
+  archFragments: Record<Arch, string[]>;
   debugFragment: string | undefined;
   variants: KernelVariant[];
   /** (variant, arch) pairs built by default (`kernels.build`). */
-  defaultBuilds: Array<{ variant: string; arch: KernelArch }>;
+  defaultBuilds: Array<{ variant: string; arch: Arch }>;
 }
 
 const sourceKinds = ['debian', 'git', 'dir', 'tarball'] as const;
@@ -58,8 +55,8 @@ export function parseKernelsSection(file: string, text: string): KernelsConfig {
   const seriesDir = absolute(series.at('dir').string({ default: 'config/patches/kptr-nonown' }));
   const patches = series.at('patches').stringList({ default: [] });
   const archCursor = root.at('archFragments');
-  archCursor.keys(kernelArches);
-  const archFragments = Object.fromEntries(kernelArches.map((arch) => [arch, archCursor.at(arch).stringList({ default: [`config/kernel/${arch}.config`] }).map(absolute)])) as Record<KernelArch, string[]>;
+  archCursor.keys(ARCHES);
+  const archFragments = Object.fromEntries(ARCHES.map((arch) => [arch, archCursor.at(arch).stringList({ default: [`config/kernel/${arch}.config`] }).map(absolute)])) as Record<Arch, string[]>;
   const debug = root.at('debugFragment').optionalString();
   const variantsCursor = root.at('variants');
   const variants = variantsCursor.entries().map(([name, cursor]) => parseVariant(name, cursor, patches));
@@ -79,11 +76,11 @@ export function parseKernelsSection(file: string, text: string): KernelsConfig {
 }
 
 // What `kptrlab kernel build` builds when no --variant/--arch is given; default: non-debug variants for x86_64.
-function parseDefaultBuilds(cursor: Cursor, variants: KernelVariant[]): Array<{ variant: string; arch: KernelArch }> {
+function parseDefaultBuilds(cursor: Cursor, variants: KernelVariant[]): Array<{ variant: string; arch: Arch }> {
   if (cursor.isMissing()) return variants.filter((v) => !v.debug).map((v) => ({ variant: v.name, arch: 'x86_64' as const }));
-  cursor.keys(kernelArches);
+  cursor.keys(ARCHES);
   const names = variants.map((v) => v.name);
-  return kernelArches.flatMap((arch) =>
+  return ARCHES.flatMap((arch) =>
     cursor.at(arch).list().map((item) => ({ variant: item.oneOf(names), arch })),
   );
 }
@@ -126,7 +123,7 @@ function absolute(path: string): string {
 }
 
 /** The build request for one variant on one arch: series patches reversed last-first, then extra patches. */
-export function variantRequest(config: KernelsConfig, variantName: string, arch: KernelArch): KernelBuildRequest {
+export function variantRequest(config: KernelsConfig, variantName: string, arch: Arch): KernelBuildRequest {
   const variant = config.variants.find((v) => v.name === variantName);
   if (!variant) {
     throw new KptrlabError('KERNEL_UNKNOWN_VARIANT', `no kernel variant "${variantName}" in ${config.file}`, {

@@ -2,12 +2,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ARCH_NAMES } from '../util/arch.js';
+import { cached, entryPath, type CacheKind } from '../util/cached.js';
 import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
 import { hashParts } from '../util/hash.js';
-import { cacheRoot } from '../util/paths.js';
 import { compareVersions } from '../util/version.js';
-import { acquireLock } from './lock.js';
 
 /** A built libbpf: `include/bpf/*.h` and `lib/libbpf.a` under `prefix`. */
 export interface StaticLibbpf {
@@ -24,6 +24,9 @@ export interface StaticLibbpf {
 export type LibbpfTarget = { arch: 'host' } | { arch: 'arm64'; sysroot: string };
 
 const UAPI_HEADERS = ['bpf.h', 'bpf_common.h', 'btf.h'];
+
+/** Static libbpf builds: <version>-<node arch>-<key>/ with include/, lib/libbpf.a and meta.json. */
+export const libbpfCache: CacheKind = { name: 'libbpf', dir: 'libbpf', expect: ['meta.json', join('lib', 'libbpf.a')] };
 
 // Bump when the build steps change in a way the tree id does not show.
 const BUILDER_VERSION = 'libbpf-static-v1';
@@ -48,7 +51,7 @@ export function newestVersionNode(text: string, file = 'libbpf.map'): string {
 export function libbpfMakeArgs(tree: string, scratch: string, target: LibbpfTarget, jobs = 2): string[] {
   const cross = target.arch === 'arm64'
     // -idirafter: the cross compiler's own libc headers win; only libelf.h, gelf.h and zlib.h come from the image.
-    ? ['ARCH=arm64', 'CROSS_COMPILE=aarch64-linux-gnu-', `EXTRA_CFLAGS=-fPIC -O2 -idirafter ${join(target.sysroot, 'usr', 'include')}`]
+    ? [`ARCH=${ARCH_NAMES[target.arch].kernelMake}`, `CROSS_COMPILE=${ARCH_NAMES[target.arch].crossCompile}`, `EXTRA_CFLAGS=-fPIC -O2 -idirafter ${join(target.sysroot, 'usr', 'include')}`]
     // -fPIC: the archive is linked into the binding, a shared object.
     : ['EXTRA_CFLAGS=-fPIC -O2'];
   return ['-C', join(tree, 'tools', 'lib', 'bpf'), `OUTPUT=${scratch}/obj/`, `DESTDIR=${scratch}/prefix`, 'prefix=', ...cross, `-j${jobs}`, `${scratch}/obj/libbpf.a`, 'install_headers'];
@@ -57,33 +60,24 @@ export function libbpfMakeArgs(tree: string, scratch: string, target: LibbpfTarg
 /** The cached static libbpf of `tree` for `target`, built on a miss (a few seconds to a minute). */
 export async function staticLibbpf(tree: string, treeId: string, describe: string, target: LibbpfTarget = { arch: 'host' }): Promise<StaticLibbpf> {
   const version = treeLibbpfVersion(tree);
-  const arch = target.arch === 'host' ? process.arch : 'arm64';
+  // Node's spelling, as process.arch gives the host's: part of the cache folder name.
+  const arch = target.arch === 'host' ? process.arch : ARCH_NAMES[target.arch].node;
   const key = hashParts([BUILDER_VERSION, treeId, arch]).slice(0, 16);
-  const dir = join(cacheRoot(), 'libbpf', `${version}-${arch}-${key}`);
+  const dir = entryPath(libbpfCache, `${version}-${arch}-${key}`);
   const result: StaticLibbpf = { prefix: dir, include: join(dir, 'include'), archive: join(dir, 'lib', 'libbpf.a'), version, source: describe };
-  if (existsSync(join(dir, 'meta.json'))) return result;
-  await mkdir(join(cacheRoot(), 'libbpf'), { recursive: true });
-  // Two builds of the same tree at once (npm ci beside a run) would race on the final rename.
-  const lock = await acquireLock(`${dir}.lock`, 20 * 60_000);
-  try {
-    if (existsSync(join(dir, 'meta.json'))) return result;
-    const scratch = `${dir}.${process.pid}.tmp`;
-    await rm(scratch, { recursive: true, force: true });
+  await cached(libbpfCache, dir, async (entry) => {
+    // make's objects and its install go to a scratch folder inside the entry, removed before the entry is published.
+    const scratch = join(entry, 'build');
     await mkdir(join(scratch, 'obj'), { recursive: true });
     await runChild('make', libbpfMakeArgs(tree, scratch, target), { stage: `libbpf ${version} build (${target.arch === 'host' ? arch : 'arm64 cross'}, from ${describe})`, timeoutMs: 20 * 60_000 });
-    await mkdir(join(scratch, 'prefix', 'lib'), { recursive: true });
-    await copyFile(join(scratch, 'obj', 'libbpf.a'), join(scratch, 'prefix', 'lib', 'libbpf.a'));
+    await rename(join(scratch, 'prefix', 'include'), join(entry, 'include'));
+    await mkdir(join(entry, 'lib'));
+    await copyFile(join(scratch, 'obj', 'libbpf.a'), join(entry, 'lib', 'libbpf.a'));
     // libbpf's headers include <linux/bpf.h>; the system's (Debian 12: 6.1) lacks what 1.8 declares.
-    await mkdir(join(scratch, 'prefix', 'include', 'linux'), { recursive: true });
-    for (const header of UAPI_HEADERS) await copyFile(join(tree, 'tools', 'include', 'uapi', 'linux', header), join(scratch, 'prefix', 'include', 'linux', header));
-    await rm(join(scratch, 'obj'), { recursive: true, force: true });
-    await writeFile(join(scratch, 'prefix', 'meta.json'), `${JSON.stringify({ version, treeId, source: describe, arch: target.arch, builtAt: new Date().toISOString() }, null, 2)}\n`);
-    await rm(dir, { recursive: true, force: true });
-    // Rename last: a half-built prefix is never taken for a cached one.
-    await rename(join(scratch, 'prefix'), dir);
+    await mkdir(join(entry, 'include', 'linux'), { recursive: true });
+    for (const header of UAPI_HEADERS) await copyFile(join(tree, 'tools', 'include', 'uapi', 'linux', header), join(entry, 'include', 'linux', header));
     await rm(scratch, { recursive: true, force: true });
-    return result;
-  } finally {
-    await lock.release();
-  }
+    await writeFile(join(entry, 'meta.json'), `${JSON.stringify({ version, treeId, source: describe, arch: target.arch, builtAt: new Date().toISOString() }, null, 2)}\n`);
+  }, { lockWaitMs: 20 * 60_000 });
+  return result;
 }

@@ -1,13 +1,17 @@
 // Resolves a kernel source (Debian package, git ref, folder, tarball) to a pristine tree and a content id.
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cached, entryPath, type CacheKind } from '../util/cached.js';
 import { cacheRoot } from '../util/paths.js';
 import { hashFile, hashParts } from '../util/hash.js';
 import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
 import { fetchDebianPackage } from './apt-fetch.js';
-import { extractDeb, extractTarball, kernelTopDir, unpackOnce } from './unpack.js';
+import { extractDeb, extractTarball, kernelTopDir, unpackedSources, unpackOnce } from './unpack.js';
 import { hashTree } from './tree-hash.js';
+
+/** Bare git mirrors, one per URL; fetched into on every use. */
+export const gitMirrors: CacheKind = { name: 'sources/git', dir: join('sources', 'git'), expect: ['HEAD'] };
 
 /** Where kernel sources come from (the `kernels.source` config section). */
 export type SourceSpec =
@@ -40,7 +44,7 @@ export async function resolveSource(spec: SourceSpec): Promise<ResolvedSource> {
 async function resolveDebian(pkg: string, suite: string): Promise<ResolvedSource> {
   const root = join(cacheRoot(), 'sources');
   const deb = await fetchDebianPackage(pkg, suite, join(root, 'apt', suite), join(root, 'debian'));
-  const dir = join(root, 'trees', `deb-${deb.sha256.slice(0, 16)}`);
+  const dir = entryPath(unpackedSources, `deb-${deb.sha256.slice(0, 16)}`);
   await unpackOnce(dir, async (staging) => {
     const debDir = join(staging, 'deb');
     await mkdir(debDir);
@@ -57,12 +61,14 @@ async function resolveDebian(pkg: string, suite: string): Promise<ResolvedSource
 }
 
 async function resolveGit(url: string, ref: string): Promise<ResolvedSource> {
-  const mirror = join(cacheRoot(), 'sources', 'git', hashParts([url]).slice(0, 16));
+  const mirror = entryPath(gitMirrors, hashParts([url]).slice(0, 16));
   const git = (args: string[], env?: Record<string, string>) => runChild('git', args, { stage: `git ${args[0]}`, env, timeoutMs: 60 * 60_000 });
-  await stat(mirror).catch(() => git(['init', '--bare', '--quiet', mirror]));
+  await cached(gitMirrors, mirror, async (temp) => {
+    await git(['init', '--bare', '--quiet', temp]);
+  });
   await git(['--git-dir', mirror, 'fetch', '--quiet', '--depth', '1', url, ref]);
   const commit = (await git(['--git-dir', mirror, 'rev-parse', 'FETCH_HEAD^{commit}'])).stdout.trim();
-  const dir = join(cacheRoot(), 'sources', 'trees', `git-${commit}`);
+  const dir = entryPath(unpackedSources, `git-${commit}`);
   await unpackOnce(dir, async (staging) => {
     const tree = join(staging, 'tree');
     await mkdir(tree);
@@ -83,7 +89,7 @@ async function resolveTarball(path: string): Promise<ResolvedSource> {
   const sha = await hashFile(path).catch((error: unknown) => {
     throw new KptrlabError('SOURCE_MISSING', `cannot read the kernel tarball ${path}`, { hint: 'Fix kernels.source.path in the config.', cause: error, exitCode: 2 });
   });
-  const dir = join(cacheRoot(), 'sources', 'trees', `tar-${sha.slice(0, 16)}`);
+  const dir = entryPath(unpackedSources, `tar-${sha.slice(0, 16)}`);
   await unpackOnce(dir, async (staging) => {
     await mkdir(join(staging, 'tree'));
     await extractTarball(path, join(staging, 'tree'));

@@ -1,14 +1,12 @@
 // The compiler, linker and pahole a build uses, their versions (part of the cache key) and make's arguments.
 import { cpus } from 'node:os';
 import { runChild } from '../util/child.js';
+import { ARCH_NAMES, type Arch } from '../util/arch.js';
 import { KptrlabError } from '../util/errors.js';
-
-/** Architectures the builder supports. */
-export type KernelArch = 'x86_64' | 'arm64';
 
 /** make arguments and environment for one architecture. */
 export interface MakeEnv {
-  arch: KernelArch;
+  arch: Arch;
   makeArgs: string[];
   vars: Record<string, string>;
   imagePath: string;
@@ -23,20 +21,18 @@ export interface ToolchainInfo {
   make: string;
 }
 
-const crossPrefix: Record<KernelArch, string> = { x86_64: '', arm64: 'aarch64-linux-gnu-' };
-
 /** Returns make's ARCH/CROSS_COMPILE/-j arguments and where the image lands, for `arch` on this host. */
-export function makeEnv(arch: KernelArch, jobs = cpus().length): MakeEnv {
-  const vars: Record<string, string> = { ARCH: arch };
-  if (crossPrefix[arch]) vars.CROSS_COMPILE = crossPrefix[arch];
+export function makeEnv(arch: Arch, jobs = cpus().length): MakeEnv {
+  const names = ARCH_NAMES[arch];
+  const vars: Record<string, string> = { ARCH: names.kernelMake };
+  if (names.crossCompile) vars.CROSS_COMPILE = names.crossCompile;
   const makeArgs = [`-j${jobs}`, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)];
-  const image = arch === 'x86_64' ? { imagePath: 'arch/x86/boot/bzImage', imageTarget: 'bzImage' } : { imagePath: 'arch/arm64/boot/Image', imageTarget: 'Image' };
-  return { arch, makeArgs, vars, ...image };
+  return { arch, makeArgs, vars, imagePath: names.kernelImagePath, imageTarget: names.kernelImage };
 }
 
 /** Reads the version lines of gcc, ld, pahole and make; a missing tool is an infrastructure error. */
-export async function toolchainInfo(arch: KernelArch): Promise<ToolchainInfo> {
-  const prefix = crossPrefix[arch];
+export async function toolchainInfo(arch: Arch): Promise<ToolchainInfo> {
+  const prefix = ARCH_NAMES[arch].crossCompile;
   const first = async (file: string, args: string[]) => {
     const result = await runChild(file, args, { stage: `${file} --version`, allowFailure: true }).catch(() => undefined);
     if (!result || result.exitCode !== 0) {

@@ -1,43 +1,23 @@
-// Unpacks archives into the cache exactly once: staging folder, completion marker, then an atomic rename.
-import { access, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { acquireLock } from './lock.js';
+// Unpacks archives into the cache exactly once: a temp folder, a completion marker, then an atomic rename.
+import { access, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cached, type CacheKind } from '../util/cached.js';
 import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
 
 const marker = '.kptrlab-unpacked';
 
-/** True when `dir` holds a finished unpack. */
-export async function isUnpacked(dir: string): Promise<boolean> {
-  return access(join(dir, marker)).then(() => true, () => false);
-}
+/** Unpacked source trees (the kernel cache's build trees share the layout): the marker is written last. */
+export const unpackedSources: CacheKind = { name: 'sources/trees', dir: join('sources', 'trees'), expect: [marker] };
 
-/** Runs `fill(staging)` once for `dir`; a crash mid-way leaves only a staging folder that the next call replaces. */
+/** Runs `fill(staging)` once for `dir`; a crash mid-way leaves only a temp folder, which gc removes. */
 export async function unpackOnce(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
-  if (await isUnpacked(dir)) return;
-  await mkdir(dirname(dir), { recursive: true });
-  // Two runs unpacking the same archive: the second waits, then finds the first one's result.
-  const lock = await acquireLock(`${dir}.unpack.lock`, 3_600_000);
-  try {
-    if (!(await isUnpacked(dir))) await fillAndRename(dir, fill);
-  } finally {
-    await lock.release();
-  }
-}
-
-async function fillAndRename(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
-  const staging = `${dir}.staging-${process.pid}`;
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
-  try {
+  const fillAndMark = async (staging: string) => {
     await fill(staging);
     await writeFile(join(staging, marker), new Date().toISOString());
-    await rm(dir, { recursive: true, force: true });
-    await rename(staging, dir);
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw error;
-  }
+  };
+  // A lock of its own: a kernel build holds <tree>.lock while it unpacks that tree.
+  await cached(unpackedSources, dir, fillAndMark, { lockPath: `${dir}.unpack.lock` });
 }
 
 /** Extracts a tarball (any compression tar understands) into `dest`. */

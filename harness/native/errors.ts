@@ -26,6 +26,16 @@ export class BpfError extends Error {
   }
 }
 
+/** The binding is missing or does not load here; `hint` says how to build it. */
+export class NativeNotBuiltError extends Error {
+  readonly code = 'NATIVE_NOT_BUILT';
+
+  constructor(message: string, readonly hint: string) {
+    super(`${message}; fix: ${hint}`);
+    this.name = 'NativeNotBuiltError';
+  }
+}
+
 /** Errno number for a name ("EBADF" → 9); -1 for names that are not errno values (ENOTATTEMPTED). */
 export function errnoOf(code: string): number {
   return (constants.errno as Record<string, number>)[code] ?? -1;

@@ -1,4 +1,4 @@
-// Public API of the libbpf binding; importing it loads the binding (KptrlabError NATIVE_NOT_BUILT when missing).
+// Public API of the libbpf binding; importing it loads the binding (NativeNotBuiltError when missing).
 export { BpfError } from './errors.js';
 export { parseVerifierStats, type VerifierStats } from './stats.js';
 export { NOT_ATTEMPTED, type LoadResult, type ProgramLoadResult } from './load-result.js';

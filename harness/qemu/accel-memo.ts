@@ -1,7 +1,8 @@
 // Remembers per machine whether KVM boots a guest, so a hanging probe is paid once: <cache>/accel/<key hash>.json, keyed by host kernel, QEMU binary and version.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { entryPath, writeFileAtomicSync, type CacheKind } from '../util/cached.js';
 import { runChild } from '../util/child.js';
 import { hashParts } from '../util/hash.js';
 import { cacheRoot } from '../util/paths.js';
@@ -10,10 +11,13 @@ import { REPROBE_ENV, type RememberedProbe } from './accel.js';
 export const ACCEL_MEMO_SCHEMA = 'kptrlab.accel-memo';
 export const ACCEL_MEMO_VERSION = 1;
 
+/** The memos: accel/<key hash>.json, rewritten when a re-probe finds a new answer. */
+export const accelMemos: CacheKind = { name: 'accel', dir: 'accel', shape: 'file', match: /\.json$/ };
+
 /** What decides whether KVM works here: a new kernel or QEMU may fix (or break) it; each binary (guest arch) is probed on its own. */
 export interface AccelMemoKey {
   hostKernel: string;
-  /** qemu-system-x86_64 and qemu-system-aarch64 differ: an x86 host's KVM cannot run an arm64 guest at all. */
+  /** Each guest arch has its own QEMU binary: an x86_64 host's KVM cannot run an arm64 guest at all. */
   binary: string;
   /** First line of `<binary> --version`. */
   qemuVersion: string;
@@ -42,7 +46,7 @@ export function accelMemoKey(binary: string, qemuVersion: string, hostKernel: st
 /** Where the memo for a key lives: <cache>/accel/<16 hex of the key's hash>.json. */
 export function accelMemoPath(key: AccelMemoKey, root: string = cacheRoot()): string {
   const hash = hashParts([ACCEL_MEMO_SCHEMA, String(ACCEL_MEMO_VERSION), key.hostKernel, key.binary, key.qemuVersion]).slice(0, 16);
-  return join(root, 'accel', `${hash}.json`);
+  return entryPath(accelMemos, `${hash}.json`, root);
 }
 
 /** The remembered answer for key, or undefined when there is none, or the file is unreadable, corrupt or for another key. */
@@ -64,14 +68,7 @@ export function writeAccelMemo(path: string, key: AccelMemoKey, answer: { works:
     probedAt: answer.probedAt ?? new Date().toISOString(), probeKernel: answer.probeKernel,
   };
   mkdirSync(dirname(path), { recursive: true });
-  const partial = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
-  try {
-    writeFileSync(partial, `${JSON.stringify(file, null, 2)}\n`);
-    renameSync(partial, path);
-  } catch (error) {
-    rmSync(partial, { force: true });
-    throw error;
-  }
+  writeFileAtomicSync(path, `${JSON.stringify(file, null, 2)}\n`);
 }
 
 /** True when the environment asks to ignore remembered answers (KPTRLAB_REPROBE_KVM=1). */

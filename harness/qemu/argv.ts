@@ -1,5 +1,6 @@
 // Builds the QEMU command line for one guest boot: a pure function, table-tested.
-import { accelArgs, machineFor, type VmAccel, type VmArch } from './machine.js';
+import type { Arch } from '../util/arch.js';
+import { accelArgs, machineFor, type VmAccel } from './machine.js';
 
 /** 9p mount tag of the host root; the kernel's root=/dev/root mounts it. */
 export const ROOT_TAG = '/dev/root';
@@ -19,7 +20,7 @@ export function hostShares(paths: readonly string[]): HostShare[] {
 }
 
 export interface QemuSpec {
-  arch: VmArch;
+  arch: Arch;
   accel: VmAccel;
   cpus: number;
   memoryMiB: number;

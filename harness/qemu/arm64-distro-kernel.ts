@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateAptOptions } from '../kernel/apt-fetch.js';
 import { machineMirror } from '../kernel/apt-sources.js';
+import { ARCH_NAMES } from '../util/arch.js';
+import type { CacheKind } from '../util/cached.js';
 import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
 import { cacheRoot } from '../util/paths.js';
@@ -11,13 +13,17 @@ import type { BootableKernel } from './distro-boot.js';
 import { concretePackage, unpackedPackage } from './distro-kernel.js';
 import { buildInitramfs } from './initramfs.js';
 
+/** The arm64 private apt states: apt/arm64-<suite> (lists refreshed in place; gc removes them by age only). */
+export const arm64AptStates: CacheKind = { name: 'apt', dir: 'apt', expect: ['sources.list'] };
+
 /** apt options for a private state that sees only arm64 packages (the host's dpkg is not told about arm64). */
 export function arm64AptOptions(dir: string): string[] {
-  return [...privateAptOptions(dir), '-o', 'APT::Architecture=arm64', '-o', 'APT::Architectures::=arm64'];
+  const debian = ARCH_NAMES.arm64.debian;
+  return [...privateAptOptions(dir), '-o', `APT::Architecture=${debian}`, '-o', `APT::Architectures::=${debian}`];
 }
 
 /** Downloads and unpacks an arm64 kernel package (metapackage resolved) and builds its initramfs with the image's static busybox. */
-export async function arm64DebianKernel(rootfs: Arm64Rootfs, pkg = 'linux-image-arm64', suite = 'bookworm'): Promise<BootableKernel> {
+export async function arm64DebianKernel(rootfs: Arm64Rootfs, pkg: string = ARCH_NAMES.arm64.debianKernel, suite = 'bookworm'): Promise<BootableKernel> {
   const aptDir = join(cacheRoot(), 'apt', `arm64-${suite}`);
   const opts = arm64AptOptions(aptDir);
   let concrete = pkg;
@@ -25,7 +31,7 @@ export async function arm64DebianKernel(rootfs: Arm64Rootfs, pkg = 'linux-image-
     mkdirSync(join(aptDir, 'lists', 'partial'), { recursive: true });
     mkdirSync(join(aptDir, 'cache', 'archives', 'partial'), { recursive: true });
     const mirror = await machineMirror();
-    writeFileSync(join(aptDir, 'sources.list'), `deb [arch=arm64 signed-by=${mirror.signedBy}] ${mirror.uri} ${suite} main\n`);
+    writeFileSync(join(aptDir, 'sources.list'), `deb [arch=${ARCH_NAMES.arm64.debian} signed-by=${mirror.signedBy}] ${mirror.uri} ${suite} main\n`);
     if (!existsSync(join(aptDir, 'updated-at'))) {
       await runChild('apt-get', [...opts, 'update'], { stage: `apt-get update (arm64 ${suite})`, timeoutMs: 15 * 60_000 });
       writeFileSync(join(aptDir, 'updated-at'), new Date().toISOString());

@@ -1,6 +1,7 @@
 // Everything an arm64 guest needs besides its kernel: the Debian rootfs, the binding built for it, the current init script.
-import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomicSync } from '../util/cached.js';
 import { projectPath } from '../util/paths.js';
 import { buildArm64Native } from './arm64-native.js';
 import { arm64Rootfs, type Arm64Rootfs } from './arm64-rootfs.js';
@@ -35,7 +36,6 @@ export function syncInit(root: string, source = ARM64_INIT_SOURCE): void {
   const target = join(root, ARM64_GUEST_INIT);
   const wanted = readFileSync(source);
   if (existsSync(target) && readFileSync(target).equals(wanted)) return;
-  const partial = `${target}.${process.pid}.tmp`;
-  copyFileSync(source, partial);
-  renameSync(partial, target);
+  // The guest runs it as init=, so it must stay executable.
+  writeFileAtomicSync(target, wanted, 0o755);
 }

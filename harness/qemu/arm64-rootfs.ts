@@ -1,11 +1,12 @@
 // Builds the arm64 guest's Debian root filesystem with mmdebstrap (foreign packages configured under qemu-user); cached by recipe hash.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machineMirror } from '../kernel/apt-sources.js';
+import { ARCH_NAMES } from '../util/arch.js';
+import { cached, entryPath, type CacheKind } from '../util/cached.js';
 import { runChild } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
 import { hashParts } from '../util/hash.js';
-import { cacheRoot } from '../util/paths.js';
 
 /** What goes into the image; its hash names the cache folder. */
 export interface Arm64RootfsRecipe {
@@ -25,7 +26,10 @@ export const ARM64_ROOTFS_RECIPE: Arm64RootfsRecipe = {
 // Bump when the build steps change in a way the recipe fields do not show.
 const BUILDER_VERSION = 'arm64-rootfs-v1';
 /** binfmt_misc entry that lets this x86_64 host run the image's arm64 maintainer scripts and compiler. */
-export const BINFMT_ENTRY = '/proc/sys/fs/binfmt_misc/qemu-aarch64';
+export const BINFMT_ENTRY = `/proc/sys/fs/binfmt_misc/${ARCH_NAMES.arm64.qemuUser}`;
+
+/** arm64 guest root filesystems: images/arm64-<recipe key>/ with meta.json and rootfs/. */
+export const arm64Images: CacheKind = { name: 'images/arm64', dir: 'images', match: /^arm64-[0-9a-f]{24}$/, expect: ['meta.json'] };
 
 export interface Arm64Rootfs {
   /** Cache folder of this recipe (meta.json, rootfs/). */
@@ -46,7 +50,7 @@ export function mmdebstrapArgs(recipe: Arm64RootfsRecipe, mirror: { uri: string;
   return [
     '--mode=root',
     '--variant=essential',
-    '--architectures=arm64',
+    `--architectures=${ARCH_NAMES.arm64.debian}`,
     `--include=${[...recipe.runtime, ...recipe.build].join(',')}`,
     ...exclude.map((glob) => `--dpkgopt=path-exclude=${glob}`),
     recipe.suite,
@@ -60,7 +64,7 @@ export function checkBinfmt(entry = BINFMT_ENTRY): void {
   const text = existsSync(entry) ? readFileSync(entry, 'utf8') : '';
   if (!text.startsWith('enabled')) {
     throw new KptrlabError('BINFMT_MISSING', `arm64 binaries cannot run on this host (${entry} ${text ? 'is disabled' : 'is missing'})`, {
-      hint: 'apt-get install qemu-user-static binfmt-support; mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; update-binfmts --enable qemu-aarch64',
+      hint: `apt-get install qemu-user-static binfmt-support; mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; update-binfmts --enable ${ARCH_NAMES.arm64.qemuUser}`,
     });
   }
 }
@@ -68,16 +72,11 @@ export function checkBinfmt(entry = BINFMT_ENTRY): void {
 /** The cached rootfs for the recipe, built with mmdebstrap on a miss (several minutes: package scripts run under qemu-user). */
 export async function arm64Rootfs(recipe: Arm64RootfsRecipe = ARM64_ROOTFS_RECIPE, onLine?: (line: string) => void): Promise<Arm64Rootfs> {
   const key = recipeKey(recipe);
-  const dir = join(cacheRoot(), 'images', `arm64-${key}`);
-  const result = { dir, root: join(dir, 'rootfs'), key };
-  if (existsSync(join(dir, 'meta.json'))) return result;
-  checkBinfmt();
-  const mirror = await machineMirror();
-  const work = `${dir}.${process.pid}.tmp`;
-  // Not given to trackTempDir: its exit-time rm -rf would not check for mounts left inside.
-  try {
-    if (!removeUnlessMounted(work)) throw new KptrlabError('ROOTFS_BUILD', `${work} still has mounts inside`, { hint: `umount -R ${work}, then retry.` });
-    mkdirSync(work, { recursive: true });
+  const dir = entryPath(arm64Images, `arm64-${key}`);
+  // cached() removes a failed build's temp folder only when no mount is left inside it (a killed mmdebstrap may leave /dev or /proc bound there).
+  await cached(arm64Images, dir, async (work) => {
+    checkBinfmt();
+    const mirror = await machineMirror();
     const started = Date.now();
     await runChild('mmdebstrap', mmdebstrapArgs(recipe, mirror, join(work, 'rootfs')), {
       stage: 'mmdebstrap arm64 rootfs', timeoutMs: 90 * 60_000, onLine: onLine ? (line) => onLine(line) : undefined,
@@ -90,25 +89,6 @@ export async function arm64Rootfs(recipe: Arm64RootfsRecipe = ARM64_ROOTFS_RECIP
     mkdirSync(join(work, 'rootfs', 'kptrlab'), { recursive: true });
     const meta = { key, recipe, mirror: mirror.uri, builtAt: new Date().toISOString(), buildMs: Date.now() - started };
     writeFileSync(join(work, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
-    mkdirSync(join(cacheRoot(), 'images'), { recursive: true });
-    // Rename last: a half-built tree is never taken for a cached one.
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-    renameSync(work, dir);
-    return result;
-  } finally {
-    removeUnlessMounted(work);
-  }
-}
-
-/** Removes a build folder, but never one with a mount left inside (a killed mmdebstrap may leave /dev or /proc bound there). */
-export function removeUnlessMounted(path: string, mounts = readMounts()): boolean {
-  if (mounts.some((point) => point === path || point.startsWith(`${path}/`))) return false;
-  rmSync(path, { recursive: true, force: true });
-  return true;
-}
-
-function readMounts(): string[] {
-  const text = existsSync('/proc/self/mounts') ? readFileSync('/proc/self/mounts', 'utf8') : '';
-  // Mount points are the second field, with spaces written as \040.
-  return text.split('\n').map((line) => (line.split(' ')[1] ?? '').replaceAll('\\040', ' ')).filter(Boolean);
+  }, { lockWaitMs: 90 * 60_000 });
+  return { dir, root: join(dir, 'rootfs'), key };
 }

@@ -1,4 +1,5 @@
 // A Debian kernel package ready to boot: vmlinuz plus the initramfs that brings up the 9p root.
+import { ARCH_NAMES } from '../util/arch.js';
 import { debianKernel } from './distro-kernel.js';
 import { buildInitramfs } from './initramfs.js';
 
@@ -9,7 +10,7 @@ export interface BootableKernel {
 }
 
 /** Downloads (cached) the package and builds (cached) its initramfs. */
-export async function debianBootableKernel(pkg = 'linux-image-amd64'): Promise<BootableKernel> {
+export async function debianBootableKernel(pkg: string = ARCH_NAMES.x86_64.debianKernel): Promise<BootableKernel> {
   const kernel = await debianKernel(pkg);
   const initrd = await buildInitramfs({ modulesDir: kernel.modulesDir });
   return { image: kernel.image, initrd, release: kernel.release };

@@ -1,7 +1,7 @@
 // Per-architecture QEMU facts: binary, machine, CPU model, console device, 9p transport.
+import { ARCHES, ARCH_NAMES, type Arch } from '../util/arch.js';
 import { KptrlabError, ExitCode } from '../util/errors.js';
 
-export type VmArch = 'x86_64' | 'arm64';
 export type VmAccel = 'kvm' | 'tcg';
 
 export interface MachineSpec {
@@ -15,20 +15,20 @@ export interface MachineSpec {
   netDevice: string;
 }
 
-const MACHINES: Record<VmArch, MachineSpec> = {
-  x86_64: { binary: 'qemu-system-x86_64', machine: undefined, console: 'ttyS0', ninePDevice: 'virtio-9p-pci', netDevice: 'virtio-net-pci' },
-  arm64: { binary: 'qemu-system-aarch64', machine: 'virt', console: 'ttyAMA0', ninePDevice: 'virtio-9p-pci', netDevice: 'virtio-net-pci' },
+const MACHINES: Record<Arch, MachineSpec> = {
+  x86_64: { binary: ARCH_NAMES.x86_64.qemuSystem, machine: ARCH_NAMES.x86_64.qemuMachine, console: 'ttyS0', ninePDevice: 'virtio-9p-pci', netDevice: 'virtio-net-pci' },
+  arm64: { binary: ARCH_NAMES.arm64.qemuSystem, machine: ARCH_NAMES.arm64.qemuMachine, console: 'ttyAMA0', ninePDevice: 'virtio-9p-pci', netDevice: 'virtio-net-pci' },
 };
 
 /** The QEMU facts for one guest architecture. */
-export function machineFor(arch: VmArch): MachineSpec {
+export function machineFor(arch: Arch): MachineSpec {
   const spec = MACHINES[arch];
-  if (!spec) throw new KptrlabError('VM_ARCH', `unsupported VM architecture ${String(arch)}`, { hint: 'Use arch: x86_64 or arm64.', exitCode: ExitCode.usage });
+  if (!spec) throw new KptrlabError('VM_ARCH', `unsupported VM architecture ${String(arch)}`, { hint: `Use arch: ${ARCHES.join(' or ')}.`, exitCode: ExitCode.usage });
   return spec;
 }
 
 /** -accel/-cpu/-M arguments: KVM uses the host CPU, TCG emulates the richest model ("max"). */
-export function accelArgs(arch: VmArch, accel: VmAccel): string[] {
+export function accelArgs(arch: Arch, accel: VmAccel): string[] {
   const spec = machineFor(arch);
   const machine = spec.machine ? ['-M', spec.machine] : [];
   return [...machine, '-accel', accel, '-cpu', accel === 'kvm' ? 'host' : 'max'];

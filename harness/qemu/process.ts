@@ -1,5 +1,6 @@
 // Starts QEMU as a tracked process group that dies with the orchestrator (pdeathsig) and is recorded in the registry.
 import { spawn } from 'node:child_process';
+import { ARCHES, ARCH_NAMES } from '../util/arch.js';
 import { KptrlabError } from '../util/errors.js';
 import { addExitHook, signalGroup, trackGroup } from '../util/lifecycle.js';
 import type { QemuCommand } from './argv.js';
@@ -32,7 +33,7 @@ export function startQemu(command: QemuCommand, identity: { name: string; runDir
   const child = spawn(wrapped.binary, wrapped.args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   if (child.pid === undefined) {
     throw new KptrlabError('QEMU_SPAWN', `boot ${identity.name}: could not start ${command.binary}`, {
-      hint: 'Install QEMU (apt-get install qemu-system-x86 qemu-system-arm) and util-linux (setpriv).',
+      hint: `Install QEMU (apt-get install ${ARCHES.map((arch) => ARCH_NAMES[arch].qemuPackage).join(' ')}) and util-linux (setpriv).`,
     });
   }
   const pid = child.pid;

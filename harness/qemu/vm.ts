@@ -8,14 +8,15 @@ import { bootWithAccel } from './accel-boot.js';
 import type { HostShare } from './argv.js';
 import type { BootedVm } from './boot.js';
 import type { VmEventListener } from './events.js';
-import type { VmAccel, VmArch } from './machine.js';
+import type { Arch } from '../util/arch.js';
+import type { VmAccel } from './machine.js';
 import { reapStaleVms } from './registry.js';
 
 const EXEC_ATTEMPTS = 3;
 
 export interface VmOptions {
   name: string;
-  arch: VmArch;
+  arch: Arch;
   kernel: string;
   initrd?: string;
   init: string;

@@ -1,6 +1,6 @@
 // The selftest views: one row per subtest as it arrives, and per-target counts plus a cross-kernel table at the end.
 import type { RunResults, SelftestResult } from '../results/model.js';
-import type { SelftestStatus } from '../selftests/expectations.js';
+import type { SelftestStatus } from '../results/vocab.js';
 import { formatTable } from './format.js';
 
 const SHORT: Record<SelftestStatus, string> = {

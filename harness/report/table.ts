@@ -1,8 +1,7 @@
 // The default terminal reporter: verifier rows as they arrive, the benchmark table at the end, a live progress line.
-import type { CaseResult, RunResults, TargetResult } from '../results/model.js';
-import type { RunEvent } from '../runner/events.js';
-import { BENCH_VARIANTS, LEVEL_MEANING } from '../suites/capability.js';
-import type { TimeUnit } from '../targets/target.js';
+import type { RunEvent } from '../results/events.js';
+import type { CaseResult, IntegrityResult, RunResults, TargetResult } from '../results/model.js';
+import { BENCH_VARIANTS, LEVEL_MEANING, type TimeUnit } from '../results/vocab.js';
 import { speedupTable, verdictMatrix } from './ab-summary.js';
 
 // What each unit means, printed above a benchmark table so nobody reads icount as time.
@@ -19,14 +18,19 @@ import type { Reporter, ReporterContext } from './reporter.js';
 export class TableReporter implements Reporter {
   private progressShown = false;
   private casesHeaderShown = new Set<string>();
+  private resultsPath = '';
+  // Samples expected and seen per target and size, for the live progress line.
+  private benchTotal = new Map<string, number>();
+  private benchSeen = new Map<string, number>();
 
   constructor(private readonly context: ReporterContext) {}
 
-  onEvent(event: RunEvent): void {
-    if (event.type !== 'bench-progress') this.clearProgress();
+  onEvent(event: RunEvent, state: RunResults): void {
+    if (event.type !== 'bench-sample') this.clearProgress();
     switch (event.type) {
       case 'run-start':
-        this.line(`kptrlab: ${event.configFile} → ${event.resultsPath}`);
+        this.resultsPath = event.resultsPath;
+        this.line(`kptrlab: ${event.run.configFile} → ${event.resultsPath}`);
         break;
       case 'target-start':
         // A VM's kernel release and accelerator are known only once it booted (see target-ready).
@@ -35,7 +39,7 @@ export class TableReporter implements Reporter {
       case 'target-ready':
         if (event.target.kind !== 'local') {
           // Why this accelerator (QEMU's refusal, a remembered probe, ...): the live progress line forgets the stage that said it.
-          const why = this.context.live ? (event.target as TargetResult['target']).acceleratorReason : undefined;
+          const why = this.context.live ? event.target.acceleratorReason : undefined;
           this.line(`  ready: kernel ${event.target.kernelRelease}, ${event.target.arch}, ${event.target.accelerator}${event.target.timeUnit === 'icount-ns' ? ' with instruction counting (icount-ns)' : event.target.timeUnit === 'tcg-ns' ? ' without instruction counting (tcg-ns: emulated time, noise)' : ''}${why ? `\n  accelerator ${event.target.accelerator}: ${why}` : ''}`);
         }
         break;
@@ -55,23 +59,39 @@ export class TableReporter implements Reporter {
       case 'selftest':
         this.selftestRow(event.target, event.result);
         break;
-      case 'selftest-compare':
-        if (!event.agrees) this.line(`  DIFFERS ${event.id}: kptrlab ${event.ours}, test_progs ${event.theirsName}:${event.theirs}`);
+      case 'selftest-compare': {
+        const ours = state.targets.find((entry) => entry.target.name === event.target)?.selftests?.tests.find((test) => test.id === event.id)?.status;
+        if (!event.testProgs.agrees) this.line(`  DIFFERS ${event.id}: kptrlab ${ours ?? '?'}, test_progs ${event.theirsName}:${event.testProgs.verdict}`);
+        break;
+      }
+      case 'test-progs':
+        if (!this.context.live) this.line(`  [${event.target}] test_progs: ${event.summary.note}`);
+        break;
+      case 'bench-start':
+        for (const size of event.bench.sizes) this.benchTotal.set(`${event.target}/${size}`, event.bench.variants.length * (event.bench.warmup + event.bench.samples));
         break;
       case 'bench-rejected':
         this.line(`  bench ${event.variant}: rejected by the verifier: ${event.message}`);
         break;
-      case 'bench-progress':
-        this.progress(`  bench size ${event.size}: ${event.done}/${event.total} samples`);
+      case 'bench-sample': {
+        const key = `${event.target}/${event.sample.size}`;
+        const seen = (this.benchSeen.get(key) ?? 0) + 1;
+        this.benchSeen.set(key, seen);
+        this.progress(`  bench size ${event.sample.size}: ${seen}/${this.benchTotal.get(key) ?? '?'} samples`);
         break;
+      }
       case 'bench-integrity':
-        this.line(`  bench size ${event.integrity.size}: integrity ${event.integrity.ok ? 'ok' : 'FAILED'} (counter sum ${event.integrity.checkSum}/${event.integrity.expectedSum}, nodes ${event.integrity.checkNodes}/${event.integrity.expectedNodes})`);
+        this.line(`  bench size ${event.integrity.size}: ${integrityText(event.integrity)}`);
+        break;
+      case 'bench-error':
+        this.line(`  ERROR [${event.target}] bench${event.size === undefined ? '' : ` size ${event.size}`}: ${event.message}`);
         break;
       case 'error':
         this.line(`  ERROR [${event.target ?? 'run'}] ${event.stage}: ${event.message}${event.code ? ` [${event.code}]` : ''}${event.hint ? `\n    fix: ${event.hint}` : ''}`);
+        if (event.consoleTail) this.line(`    console (last lines):\n${indent(event.consoleTail, '      | ')}`);
         break;
       case 'run-end':
-        this.summary(event.results, event.exitCode, event.resultsPath);
+        this.summary(state, event.exitCode, this.resultsPath);
         break;
       default:
         break;
@@ -162,4 +182,10 @@ export class TableReporter implements Reporter {
   private line(text: string): void {
     this.context.write(`${text}\n`);
   }
+}
+
+/** "integrity ok: 4096/4096 nodes; fast 4400 accesses on 4096 nodes, ..." — what each variant touched, counted by the kernel. */
+export function integrityText(integrity: IntegrityResult): string {
+  const variants = integrity.variants.map((entry) => `${entry.variant} ${entry.accesses.counted} accesses on ${entry.distinctNodes.counted} nodes${entry.ok ? '' : ' (FAILED)'}`).join(', ');
+  return `integrity ${integrity.ok ? 'ok' : 'FAILED'}: ${integrity.nodes.counted}/${integrity.nodes.expected} nodes; ${variants}`;
 }

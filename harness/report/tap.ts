@@ -1,20 +1,23 @@
 // TAP 14 output: one test point per verifier case, benchmark cell and integrity check; a target's tree
 // selftests form one TAP subtest with a point per program, streamed as they arrive.
-import type { RunEvent } from '../runner/events.js';
+import type { RunEvent } from '../results/events.js';
+import type { RunResults } from '../results/model.js';
 import { medianWithCi } from './format.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
 export class TapReporter implements Reporter {
   private count = 0;
+  private resultsPath = '';
   // The open "# Subtest: <target> selftests" group, closed by the first point outside it.
   private group: { target: string; count: number; failed: boolean } | undefined;
 
   constructor(private readonly context: ReporterContext) {}
 
-  onEvent(event: RunEvent): void {
+  onEvent(event: RunEvent, state: RunResults): void {
     if (this.group && !(event.type === 'selftest' && event.target === this.group.target) && event.type !== 'stage') this.closeGroup();
     switch (event.type) {
       case 'run-start':
+        this.resultsPath = event.resultsPath;
         this.context.write('TAP version 14\n');
         break;
       case 'capability':
@@ -42,23 +45,31 @@ export class TapReporter implements Reporter {
         this.point(!failed && !directive.startsWith(' # TODO'), `${result.id}: expect ${result.expected}, got ${result.actual}${compared}${directive}`, failed ? { reason: result.reason, excerpt: result.excerpt } : undefined, '    ', this.group.count);
         break;
       }
-      case 'selftest-compare':
-        if (!event.agrees) this.point(false, `${event.target} selftest ${event.id}: kptrlab and test_progs differ`, { kptrlab: event.ours, test_progs: `${event.theirsName}:${event.theirs}` });
+      case 'selftest-compare': {
+        const ours = state.targets.find((entry) => entry.target.name === event.target)?.selftests?.tests.find((test) => test.id === event.id)?.status;
+        if (!event.testProgs.agrees) this.point(false, `${event.target} selftest ${event.id}: kptrlab and test_progs differ`, { kptrlab: ours, test_progs: `${event.theirsName}:${event.testProgs.verdict}` });
         break;
+      }
       case 'compile-error':
         this.point(false, `${event.target} compile ${event.source}`, { error: event.firstError });
         break;
       case 'bench-cell':
         if (event.cell.perAccess) this.point(true, `${event.target} bench ${event.cell.variant} size ${event.cell.size}: ${medianWithCi(event.cell.perAccess)} ${event.cell.unit}/access`);
         break;
-      case 'bench-integrity':
-        this.point(event.integrity.ok, `${event.target} bench integrity size ${event.integrity.size}`, event.integrity.ok ? undefined : { ...event.integrity });
+      case 'bench-integrity': {
+        const integrity = event.integrity;
+        const touched = integrity.variants.map((variant) => `${variant.variant} ${variant.distinctNodes.counted}`).join(', ');
+        this.point(integrity.ok, `${event.target} bench integrity size ${integrity.size}: distinct nodes touched ${touched}`, integrity.ok ? undefined : { problems: integrity.problems.join('\n') });
+        break;
+      }
+      case 'bench-error':
+        this.point(false, `${event.target} bench${event.size === undefined ? '' : ` size ${event.size}`}`, { message: event.message });
         break;
       case 'error':
-        this.point(false, `${event.target ?? 'run'} ${event.stage}`, { message: event.message, code: event.code, fix: event.hint });
+        this.point(false, `${event.target ?? 'run'} ${event.stage}`, { message: event.message, code: event.code, fix: event.hint, console: event.consoleTail });
         break;
       case 'run-end':
-        this.context.write(`1..${this.count}\n# results: ${event.resultsPath}\n`);
+        this.context.write(`1..${this.count}\n# results: ${this.resultsPath}\n`);
         break;
       default:
         break;

@@ -1,14 +1,83 @@
-// The results file's data model (schema kptrlab.results, version 1); docs/results-schema.md describes it.
-import type { VerifierStatsWire } from '../agent/protocol.js';
-import type { BenchVariant, Capability, Level, ProbeFacts } from '../suites/capability.js';
-import type { TargetInfo, TimeUnit } from '../targets/target.js';
+// The results file's data model (schema kptrlab.results, version 2); docs/results-schema.md describes it.
+// It is the reducer's state over a run's event log, and the bottom of the import graph with vocab.ts.
 import type { Summary } from './stats.js';
-import type { SelftestStatus, Series } from '../selftests/expectations.js';
+import type { Accelerator, BenchVariant, Level, SelftestStatus, Series, TimeUnit } from './vocab.js';
 
 export const RESULTS_SCHEMA = 'kptrlab.results';
-export const RESULTS_SCHEMA_VERSION = 1;
+export const RESULTS_SCHEMA_VERSION = 2;
 
 export type RunStatus = 'running' | 'passed' | 'failed' | 'error' | 'interrupted';
+
+/** The verifier's statistics (log level 4) for one load. */
+export interface VerifierStats {
+  insnsProcessed: number;
+  maxStatesPerInsn: number;
+  totalStates: number;
+  peakStates: number;
+  markRead: number;
+  verificationTimeUs: number;
+}
+
+/** What the probes found: kfunc presence from BTF, verifier verdicts from loading probe programs. */
+export interface ProbeFacts {
+  kfuncs: Record<string, boolean>;
+  probes: Record<string, { loaded: boolean; message?: string }>;
+}
+
+export interface Capability {
+  level: Level;
+  walkKfuncs: boolean;
+  xchgUnderLock: boolean;
+  xchgNonOwn: boolean;
+  xchgNonOwnRcu: boolean;
+  /** Inconsistencies between probes (e.g. non-own works but under-lock does not). */
+  anomalies: string[];
+}
+
+export interface TargetInfo {
+  /** Config name of the target ("local", "patched", ...). */
+  name: string;
+  kind: 'local' | 'qemu' | 'ssh';
+  /** How time is measured there; TCG figures are never compared with KVM or bare-metal ones. */
+  accelerator: Accelerator;
+  timeUnit: TimeUnit;
+  kernelRelease: string;
+  arch: string;
+  /** VM targets: why KVM or TCG (QEMU's refusal, a hung probe's console tail, a remembered probe, the config, no /dev/kvm). */
+  acceleratorReason?: string;
+}
+
+/** The machine a result was measured on (the real-machines work adds more of its environment). */
+export interface MachineIdentity {
+  hostname: string;
+  cpu: string;
+  /** The machine's own kernel (for a VM target: the host's, the guest's is provenance.kernel). */
+  kernelRelease: string;
+  /** VM targets: the emulated machine QEMU gave the guest. */
+  guest?: string;
+}
+
+/** What produced a target's results; every case and cell of the target stands on it. */
+export interface Provenance {
+  kernel: {
+    release: string;
+    /** Where the kernel came from: "running" (local), a kernel cache entry's source id, or a Debian package. */
+    source: string;
+    /** The kernel cache key (built kernels). */
+    cacheKey?: string;
+    variant?: string;
+    /** The config's series and what the build did with each patch: shipped in the source, applied, or reversed. */
+    patches?: Array<{ patch: string; state: 'in-source' | 'applied' | 'reversed'; sha256?: string }>;
+  };
+  series: { declared?: Series; probed?: Level };
+  /** Compiled BPF objects: source path (relative to the project) → sha256 of the object file. */
+  objects: Record<string, string>;
+  libbpf?: string;
+  accelerator: Accelerator;
+  timeUnit: TimeUnit;
+  /** Where the orchestrator ran, and what the target ran on (the host itself, or a VM on it). */
+  machine: MachineIdentity;
+}
 
 export interface CaseResult {
   id: string;
@@ -21,7 +90,23 @@ export interface CaseResult {
   reason?: string;
   /** The log lines that decided the verdict. */
   excerpt?: string;
-  stats: VerifierStatsWire | null;
+  stats: VerifierStats | null;
+  /** sha256 of the compiled object the case was loaded from. */
+  objectHash?: string;
+}
+
+/** One raw benchmark sample, persisted as it arrives. */
+export interface SampleRecord {
+  size: number;
+  variant: BenchVariant;
+  /** Round index; negative for warm-up rounds (thrown away). */
+  round: number;
+  durationNs: number;
+  lookups: number;
+  hits: number;
+  misses: number;
+  /** Position in the key array where the sample's lookups started (keys spread over the whole tree). */
+  keyOffset: number;
 }
 
 export interface CellResult {
@@ -42,31 +127,50 @@ export interface RatioResult {
   size: number;
   numerator: BenchVariant;
   denominator: BenchVariant;
+  /** The unit of both sides (a ratio of icount-ns is not one of ns). */
+  unit: TimeUnit;
   n: number;
   ratio: number;
   ciLow: number;
   ciHigh: number;
 }
 
+/** One variant's accesses, counted by the kernel in the tree's nodes after the size's last sample. */
+export interface VariantIntegrity {
+  variant: BenchVariant;
+  ok: boolean;
+  /** Lookups that found their node (sum of the samples' hits, warm-up included) vs. the count found in the nodes. */
+  accesses: { expected: number; counted: number };
+  /** Distinct nodes the key windows cover vs. nodes whose count for this variant is non-zero. */
+  distinctNodes: { expected: number; counted: number };
+}
+
 export interface IntegrityResult {
   size: number;
   ok: boolean;
-  expectedSum: number;
-  checkSum: number;
-  expectedNodes: number;
-  checkNodes: number;
+  /** Nodes found by the check walk vs. the tree's size. */
+  nodes: { expected: number; counted: number };
   misses: number;
+  /** Samples whose hit count was not lookups × repeat. */
+  badSamples: number;
+  variants: VariantIntegrity[];
+  /** Why it failed, one line each (empty when ok). */
+  problems: string[];
 }
 
 export interface BenchResult {
   sizes: number[];
   samples: number;
+  warmup: number;
   lookups: number;
   repeat: number;
   seed: number;
+  unit: TimeUnit;
   rejected: Array<{ variant: BenchVariant; message: string }>;
+  /** Every raw sample in arrival order, including those of a size that never finished. */
+  rawSamples: SampleRecord[];
   cells: CellResult[];
-  calibration: Array<{ size: number; emptyPerLookup: Summary }>;
+  calibration: Array<{ size: number; unit: TimeUnit; emptyPerLookup: Summary }>;
   ratios: RatioResult[];
   integrity: IntegrityResult[];
   errors: Array<{ size?: number; message: string }>;
@@ -104,29 +208,44 @@ export interface SelftestsResult {
   testProgs?: { ran: boolean; note: string; theirsOnly?: string[] };
 }
 
+/** A failure of the target outside a single case: a probe mismatch, a splat, a crash or hang mid-suite, a setup error. */
+export interface TargetError {
+  stage: string;
+  message: string;
+  code?: string;
+  hint?: string;
+  /** The guest console's last lines when the target died or hung. */
+  consoleTail?: string;
+}
+
 export interface TargetResult {
-  /** acceleratorReason (VM targets): why KVM or TCG — QEMU's own refusal, a hung probe's console tail, a remembered probe, the config, or no /dev/kvm. */
-  target: TargetInfo & { acceleratorReason?: string };
+  target: TargetInfo;
+  provenance?: Provenance;
   libbpf?: string;
   capability?: Capability & { facts: ProbeFacts };
   cases: CaseResult[];
   compileErrors: Array<{ source: string; firstError: string }>;
   bench?: BenchResult;
   selftests?: SelftestsResult;
-  errors: Array<{ stage: string; message: string; code?: string }>;
+  errors: TargetError[];
+}
+
+export interface RunInfo {
+  id: string;
+  configFile: string;
+  /** sha256 of the config file's bytes. */
+  configHash: string;
+  startedAt: string;
+  finishedAt?: string;
+  status: RunStatus;
+  exitCode?: number;
+  host: { hostname: string; cpu: string; cores: number; memoryGiB: number; kernelRelease: string };
+  kptrlab: { version: string; commit: string };
 }
 
 export interface RunResults {
   schema: typeof RESULTS_SCHEMA;
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
-  run: {
-    id: string;
-    configFile: string;
-    startedAt: string;
-    finishedAt?: string;
-    status: RunStatus;
-    host: { hostname: string; cpu: string; cores: number; memoryGiB: number };
-    kptrlabVersion: string;
-  };
+  run: RunInfo;
   targets: TargetResult[];
 }

@@ -61,18 +61,6 @@ export function summarize(values: readonly number[]): Summary {
   };
 }
 
-/** Deterministic PRNG (mulberry32) so key choices and resampling repeat across runs. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface RatioSummary {
   n: number;
   /** median(numerator) / median(denominator). */
@@ -81,12 +69,11 @@ export interface RatioSummary {
   ciHigh: number;
 }
 
-/** Ratio of medians with a 95 % percentile-bootstrap CI over paired rounds (same round = same conditions). */
-export function pairedRatio(numerator: readonly number[], denominator: readonly number[], resamples = 2000, seed = 1): RatioSummary {
+/** Ratio of medians with a 95 % percentile-bootstrap CI over paired rounds (same round = same conditions); `random` drives the resampling (seeded, so reruns agree). */
+export function pairedRatio(numerator: readonly number[], denominator: readonly number[], resamples: number, random: () => number): RatioSummary {
   const n = Math.min(numerator.length, denominator.length);
   if (n === 0) throw new RangeError('pairedRatio needs samples on both sides');
   const ratio = median(numerator.slice(0, n)) / median(denominator.slice(0, n));
-  const random = seededRandom(seed);
   const estimates: number[] = [];
   for (let r = 0; r < resamples; r++) {
     const top: number[] = [];

@@ -1,44 +1,45 @@
-// Typed lifecycle events: the runner emits them, only reporters print.
-import type { BenchVariant, Capability } from '../suites/capability.js';
-import type { CaseResult, CellResult, IntegrityResult, RatioResult, RunResults, SelftestResult } from '../results/model.js';
-import type { TargetInfo } from '../targets/target.js';
+// The run's spine: every event is folded into the results by the one reducer, appended to the event log, then
+// handed to subscribers (reporters, the results.json writer) with the state it produced.
+import { EventLogWriter } from '../results/event-log.js';
+import type { RunEvent } from '../results/events.js';
+import type { RunResults } from '../results/model.js';
+import { applyEvent } from '../results/reduce.js';
 
-export type RunEvent =
-  | { type: 'run-start'; configFile: string; resultsPath: string; targets: string[] }
-  | { type: 'stage'; target: string; stage: string }
-  | { type: 'target-start'; target: TargetInfo; libbpf?: string }
-  | { type: 'target-ready'; target: TargetInfo }
-  | { type: 'capability'; target: string; capability: Capability }
-  | { type: 'compile-error'; target: string; source: string; firstError: string }
-  | { type: 'case'; target: string; result: CaseResult }
-  | { type: 'bench-rejected'; target: string; variant: BenchVariant; message: string }
-  | { type: 'bench-progress'; target: string; size: number; done: number; total: number }
-  | { type: 'bench-cell'; target: string; cell: CellResult }
-  | { type: 'bench-ratio'; target: string; ratio: RatioResult }
-  | { type: 'bench-integrity'; target: string; integrity: IntegrityResult }
-  | { type: 'selftest'; target: string; result: SelftestResult }
-  | { type: 'selftest-compare'; target: string; id: string; ours: string; theirs: string; theirsName: string; agrees: boolean }
-  | { type: 'error'; target?: string; stage: string; message: string; code?: string; hint?: string }
-  | { type: 'run-end'; results: RunResults; exitCode: number; resultsPath: string };
+export type { RunEvent } from '../results/events.js';
 
-export type RunEventListener = (event: RunEvent) => void;
+export type RunEventListener = (event: RunEvent, state: RunResults) => void;
 
-/** Fans events out to listeners; a throwing listener is reported once and detached, the run goes on. */
 export class EventBus {
   private readonly listeners: RunEventListener[] = [];
+  private current: RunResults | undefined;
+
+  /** Without a log the bus only replays (kptrlab report) or serves tests. */
+  constructor(private readonly log?: EventLogWriter) {}
+
+  get state(): RunResults | undefined {
+    return this.current;
+  }
 
   subscribe(listener: RunEventListener): void {
     this.listeners.push(listener);
   }
 
+  /** Logs first: a listener that throws, or a crash right after, cannot lose the event. */
   emit(event: RunEvent): void {
+    this.log?.append(event);
+    this.current = applyEvent(this.current, event);
     for (const listener of [...this.listeners]) {
       try {
-        listener(event);
+        listener(event, this.current);
       } catch (error) {
+        // A broken reporter must not stop the measurements: it is reported once and detached.
         this.listeners.splice(this.listeners.indexOf(listener), 1);
         process.stderr.write(`kptrlab: a reporter failed and was detached: ${(error as Error).message}\n`);
       }
     }
+  }
+
+  close(): void {
+    this.log?.close();
   }
 }

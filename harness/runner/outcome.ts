@@ -1,6 +1,6 @@
 // The written exit-code contract: tests failed (1) is told apart from infrastructure unavailable (69).
 import type { RunResults, RunStatus } from '../results/model.js';
-import { FAILING } from '../selftests/expectations.js';
+import { FAILING } from '../results/vocab.js';
 import { ExitCode, type ExitCodeValue } from '../util/errors.js';
 
 /** Status and exit code of a finished run. */

@@ -1,14 +1,17 @@
-// Runs a config: every target in turn, results persisted as they arrive, events to reporters.
-import { randomBytes } from 'node:crypto';
+// Runs a config: every target in turn; every event goes to the run's log, the reducer, results.json and the reporters.
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { RunConfig } from '../config/run-config.js';
-import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type RunResults } from '../results/model.js';
-import { ResultsStore } from '../results/store.js';
-import type { Target, TargetInfo } from '../targets/target.js';
+import { EVENT_LOG_NAME, EventLogWriter } from '../results/event-log.js';
+import { EVENTS_SCHEMA, EVENTS_SCHEMA_VERSION, type RunEvent } from '../results/events.js';
+import type { RunInfo, RunResults } from '../results/model.js';
+import { RESULTS_FILE_NAME, writeResultsFile } from '../results/results-file.js';
+import type { Target } from '../targets/target.js';
 import { describeError, ExitCode, KptrlabError, messageWithCauses, type ExitCodeValue } from '../util/errors.js';
 import { addExitHook, isInterrupted } from '../util/lifecycle.js';
-import { projectPath, setChildLogDir } from '../util/paths.js';
+import { projectPath, projectRoot, setChildLogDir } from '../util/paths.js';
 import { prepareTarget } from './targets.js';
 import { EventBus } from './events.js';
 import { describeHost } from './host.js';
@@ -26,79 +29,87 @@ export function newRunId(date: Date): string {
   return `${date.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
 }
 
-function kptrlabVersion(): string {
-  return (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }).version;
+/** kptrlab's version and the commit it runs from ("-dirty" when the tree has uncommitted changes; "unknown" outside git). */
+export function kptrlabIdentity(): RunInfo['kptrlab'] {
+  const version = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }).version;
+  const git = spawnSync('git', ['-C', projectRoot, 'describe', '--always', '--dirty=-dirty', '--abbrev=40'], { encoding: 'utf8' });
+  return { version, commit: git.status === 0 ? git.stdout.trim() : 'unknown' };
 }
 
-// A target that failed before its first result still gets an entry, so the failure is in the file.
-function recordTargetError(store: ResultsStore, name: string, kind: TargetInfo['kind'], error: { stage: string; message: string; code?: string }): void {
-  store.update((current) => {
-    let entry = current.targets.find((target) => target.target.name === name);
-    if (!entry) {
-      entry = { target: { name, kind, accelerator: kind === 'local' ? 'native' : 'tcg', timeUnit: 'ns', kernelRelease: 'unknown', arch: 'unknown' }, cases: [], compileErrors: [], errors: [] };
-      current.targets.push(entry);
+// results.json follows the log; raw samples arrive hundreds a minute, so they refresh it at most once a second.
+function resultsFileWriter(path: string): (event: RunEvent, state: RunResults) => void {
+  let lastSampleWrite = 0;
+  return (event, state) => {
+    if (event.type === 'bench-sample') {
+      if (Date.now() - lastSampleWrite < 1000) return;
+      lastSampleWrite = Date.now();
     }
-    entry.errors.push(error);
-  });
+    writeResultsFile(path, state);
+  };
 }
 
-/** Executes the run and returns its exit code (0 pass, 1 failures, 69 infrastructure). */
-export async function executeRun(config: RunConfig, bus: EventBus, options: RunOptions = {}): Promise<ExitCodeValue> {
+/** Executes the run and returns its exit code (0 pass, 1 failures, 2 config, 69 infrastructure, 130 interrupted). */
+export async function executeRun(config: RunConfig, subscribe: (bus: EventBus) => void, options: RunOptions = {}): Promise<ExitCodeValue> {
   const now = options.now ?? (() => new Date());
   const started = now();
   const id = newRunId(started);
-  const resultsPath = join(resolve(options.outputDir ?? config.output.dir), id, 'results.json');
-  const results: RunResults = {
-    schema: RESULTS_SCHEMA,
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    run: { id, configFile: config.file, startedAt: started.toISOString(), status: 'running', host: describeHost(), kptrlabVersion: kptrlabVersion() },
-    targets: [],
-  };
-  const store = new ResultsStore(resultsPath, results);
+  const runDir = join(resolve(options.outputDir ?? config.output.dir), id);
+  const resultsPath = join(runDir, RESULTS_FILE_NAME);
+  const bus = new EventBus(new EventLogWriter(join(runDir, EVENT_LOG_NAME)));
+  bus.subscribe(resultsFileWriter(resultsPath));
+  subscribe(bus);
   // A failed make, mmdebstrap or qemu keeps its whole output next to results.json.
-  setChildLogDir(join(dirname(resultsPath), 'logs'));
-  // Ctrl-C or a kill ends the process mid-run: record that, keeping everything that finished.
-  const removeHook = addExitHook(() => {
-    if (results.run.status !== 'running') return;
-    store.update((current) => {
-      current.run.status = 'interrupted';
-      current.run.finishedAt = now().toISOString();
-    });
+  setChildLogDir(join(runDir, 'logs'));
+  // Once only: Ctrl-C may end the process (exit hook) before the loop below ends the run.
+  const end = (status: RunInfo['status'], exitCode: ExitCodeValue) => {
+    if (bus.state?.run.status === 'running') bus.emit({ type: 'run-end', status, exitCode, finishedAt: now().toISOString() });
+  };
+  // Ctrl-C or a kill ends the process mid-run: the log says so, keeping everything that finished.
+  const removeHook = addExitHook(() => end('interrupted', ExitCode.interrupted));
+  const configHash = createHash('sha256').update(readFileSync(config.file)).digest('hex');
+  bus.emit({
+    type: 'run-start',
+    schema: EVENTS_SCHEMA,
+    schemaVersion: EVENTS_SCHEMA_VERSION,
+    run: { id, configFile: config.file, configHash, startedAt: started.toISOString(), host: describeHost(), kptrlab: kptrlabIdentity() },
+    resultsPath,
+    targets: config.targets.map((target) => target.name),
   });
-  bus.emit({ type: 'run-start', configFile: config.file, resultsPath, targets: config.targets.map((target) => target.name) });
   let infrastructureFailed = false;
   let configProblem = false;
   for (const targetConfig of config.targets) {
     if (isInterrupted()) break;
     let target: Target | undefined;
     try {
-      target = await prepareTarget(config, targetConfig, bus);
-      bus.emit({ type: 'target-start', target: target.info });
-      await runOnTarget(config, target, targetConfig, store, bus);
+      const prepared = await prepareTarget(config, targetConfig, bus);
+      target = prepared.target;
+      bus.emit({ type: 'target-start', target: { ...target.info } });
+      await runOnTarget({ config, target, targetConfig, bus, kernel: prepared.kernel, runDir: dirname(resultsPath) });
     } catch (error) {
       if (isInterrupted()) break;
-      // A path or setting the user must fix is a usage error (2), anything else infrastructure (69).
+      // A path or setting the user must fix is a usage error (2), anything else stopped the harness (69).
       if (error instanceof KptrlabError && error.exitCode === ExitCode.usage) configProblem = true;
       else infrastructureFailed = true;
+      // A target that failed before it started still gets an entry, so the failure is in the results.
+      if (!bus.state?.targets.some((entry) => entry.target.name === targetConfig.name)) {
+        const placeholder = { name: targetConfig.name, kind: targetConfig.kind, accelerator: targetConfig.kind === 'local' ? ('native' as const) : ('tcg' as const), timeUnit: 'ns' as const, kernelRelease: 'unknown', arch: 'arch' in targetConfig ? targetConfig.arch : 'unknown' };
+        bus.emit({ type: 'target-start', target: placeholder });
+      }
       const code = error instanceof KptrlabError ? error.code : 'INTERNAL';
       const message = error instanceof KptrlabError ? messageWithCauses(error) : describeError(error);
       const hint = error instanceof KptrlabError ? error.hint : undefined;
-      recordTargetError(store, targetConfig.name, targetConfig.kind, { stage: 'target', message, code });
-      bus.emit({ type: 'error', target: targetConfig.name, stage: 'target', message, code, hint });
+      bus.emit({ type: 'error', target: targetConfig.name, stage: 'target', message, code, hint, fatal: true });
     } finally {
       await target?.teardown();
     }
   }
   const outcome = isInterrupted()
     ? { status: 'interrupted' as const, exitCode: ExitCode.interrupted }
-    : configProblem && !infrastructureFailed ? { status: 'error' as const, exitCode: ExitCode.usage } : runOutcome(results, infrastructureFailed);
-  store.update((current) => {
-    current.run.status = outcome.status;
-    current.run.finishedAt = now().toISOString();
-  });
+    : configProblem && !infrastructureFailed ? { status: 'error' as const, exitCode: ExitCode.usage } : runOutcome(bus.state!, infrastructureFailed);
+  end(outcome.status, outcome.exitCode);
   removeHook();
   setChildLogDir(undefined);
-  bus.emit({ type: 'run-end', results, exitCode: outcome.exitCode, resultsPath });
+  bus.close();
   return outcome.exitCode;
 }
 

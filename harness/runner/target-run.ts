@@ -1,26 +1,26 @@
-// Everything the run does on one target: preflight, compile, probe, verifier matrix, benchmark.
-import { dirname, resolve } from 'node:path';
+// Everything the run does on one target: preflight, compile, probe, verifier matrix, selftests, benchmark.
+// It only reports events: the reducer and its subscribers turn them into results.json and reports.
+import { relative, resolve } from 'node:path';
 import { vmlinuxHeader } from '../bpf/vmlinux-header.js';
 import type { RunConfig, TargetConfig } from '../config/run-config.js';
+import type { RunEvent, TargetEventBody } from '../results/events.js';
+import type { Capability, ProbeFacts, Provenance } from '../results/model.js';
+import { seriesFits, SERIES_LEVEL, type Series } from '../results/vocab.js';
 import { runSelftestSuite } from '../selftests/suite.js';
-import { SERIES_LEVEL, type Series } from '../selftests/expectations.js';
-import type { TargetResult } from '../results/model.js';
-import type { ResultsStore } from '../results/store.js';
 import { runBenchSuite } from '../suites/bench-suite.js';
-import { deriveCapability, type Capability, type ProbeFacts } from '../suites/capability.js';
+import { deriveCapability, probeFacts, probeRequest } from '../suites/capability.js';
 import { bpfSources, compileSet } from '../suites/compile-set.js';
 import { runVerifySuite } from '../suites/verify-suite.js';
 import type { Target } from '../targets/target.js';
-import { KptrlabError } from '../util/errors.js';
+import { isArch } from '../util/arch.js';
+import { KptrlabError, messageWithCauses } from '../util/errors.js';
 import { projectRoot } from '../util/paths.js';
 import type { EventBus } from './events.js';
 
 /** Target errors for a probed capability: a level other than the declared series', or probes that contradict each other. */
 export function capabilityProblems(capability: Capability, series: Series | undefined): { stage: string; message: string; code: string }[] {
   const problems = capability.anomalies.map((anomaly) => ({ stage: 'probe', message: `capability probes contradict each other: ${anomaly}`, code: 'PROBE_ANOMALY' }));
-  // "absent" also fits a kernel older than the rbtree walk kfuncs (nowalk): it has none of the series either.
-  const fits = series === 'absent' ? capability.level === 'base' || capability.level === 'nowalk' : series === undefined || SERIES_LEVEL[series] === capability.level;
-  if (series && !fits) {
+  if (series && !seriesFits(series, capability.level)) {
     problems.push({
       stage: 'probe',
       message: `the config declares series: ${series} (level ${SERIES_LEVEL[series]}) but the probes find level ${capability.level}: the kernel is not the one declared (did a patch fail to apply, or is the declaration wrong?)`,
@@ -30,140 +30,113 @@ export function capabilityProblems(capability: Capability, series: Series | unde
   return problems;
 }
 
-/** Runs the configured suites on one target, persisting every result as it arrives. */
-export async function runOnTarget(config: RunConfig, target: Target, targetConfig: TargetConfig, store: ResultsStore, bus: EventBus): Promise<void> {
-  const benchHere = targetConfig.bench;
+// What the target dying mid-suite looks like from here; these fail the target (exit 1), they do not stop the harness.
+const TARGET_DIED: Readonly<Record<string, string>> = {
+  AGENT_CRASHED: 'AGENT_CRASHED',
+  SSH_COMMAND_TIMEOUT: 'TARGET_HANG',
+  CHILD_TIMEOUT: 'TARGET_HANG',
+  SSH_EXEC: 'TARGET_DIED',
+  VM_EXITED: 'TARGET_DIED',
+  VM_STOPPED: 'TARGET_DIED',
+};
+
+/** The failure code when `error` means the target died or hung during a suite; undefined for a harness failure. */
+export function targetDeathCode(error: unknown): string | undefined {
+  return error instanceof KptrlabError ? TARGET_DIED[error.code] : undefined;
+}
+
+export interface TargetRun {
+  config: RunConfig;
+  target: Target;
+  targetConfig: TargetConfig;
+  bus: EventBus;
+  /** Where the target's kernel came from (the release is filled in once it booted). */
+  kernel: Omit<Provenance['kernel'], 'release'>;
+  /** The run's folder: raw outputs (test_progs) are kept there. */
+  runDir: string;
+}
+
+/** Runs the configured suites on one target, reporting every result as it arrives. */
+export async function runOnTarget({ config, target, targetConfig, bus, kernel, runDir }: TargetRun): Promise<void> {
   const name = target.info.name;
-  const entry: TargetResult = { target: target.info, cases: [], compileErrors: [], errors: [] };
-  store.update((results) => results.targets.push(entry));
-  const stage = (label: string) => bus.emit({ type: 'stage', target: name, stage: label });
+  const emit = (body: TargetEventBody) => bus.emit({ ...body, target: name } as RunEvent);
+  const stage = (label: string) => emit({ type: 'stage', stage: label });
   // A kernel splat fails the target with its excerpt even when every test passed.
   let splatsSeen = 0;
   const checkSplats = (during: string) => {
     const found = target.splats?.() ?? [];
-    for (const splat of found.slice(splatsSeen)) {
-      const message = `kernel ${splat.kind} during ${during}:\n${splat.excerpt}`;
-      store.update(() => entry.errors.push({ stage: 'splat', message, code: 'KERNEL_SPLAT' }));
-      bus.emit({ type: 'error', target: name, stage: 'splat', message, code: 'KERNEL_SPLAT' });
-    }
+    for (const splat of found.slice(splatsSeen)) emit({ type: 'error', stage: 'splat', message: `kernel ${splat.kind} during ${during}:\n${splat.excerpt}`, code: 'KERNEL_SPLAT' });
     splatsSeen = found.length;
   };
-  // Config paths are relative to the project root; absolute ones stay as they are.
+  // A suite whose target dies or hangs is a failed test of that kernel, recorded with its console; the rest is skipped.
+  const suite = async (label: string, work: () => Promise<void>): Promise<boolean> => {
+    stage(label);
+    try {
+      await work();
+    } catch (error) {
+      const code = targetDeathCode(error);
+      if (!code) throw error;
+      checkSplats(label);
+      emit({ type: 'error', stage: label, code, message: `the target stopped answering during ${label}: ${messageWithCauses(error as KptrlabError)}`, consoleTail: target.consoleTail?.() });
+      return false;
+    }
+    checkSplats(label);
+    return true;
+  };
   const fromRoot = (path: string) => resolve(projectRoot, path);
 
   stage('preflight');
   await target.preflight();
   // Booting told us the kernel release and the accelerator actually used.
-  store.update(() => (entry.target = { ...target.info }));
-  bus.emit({ type: 'target-ready', target: target.info });
+  bus.emit({ type: 'target-ready', target: { ...target.info } });
+  const provenance = (objects: Record<string, string>, more: Partial<Provenance> = {}) => emit({ type: 'provenance', provenance: { objects, ...more } });
+  provenance({}, { kernel: { ...kernel, release: target.info.kernelRelease }, series: { declared: targetConfig.series }, accelerator: target.info.accelerator, timeUnit: target.info.timeUnit, machine: target.machineIdentity() });
+
   stage('compile');
   const header = await vmlinuxHeader(target.btfPath);
-  const arch = target.info.arch === 'arm64' ? 'arm64' : 'x86';
+  // A local host kptrlab has no names for compiles as for x86_64, as it always did.
+  const arch = isArch(target.info.arch) ? target.info.arch : 'x86_64';
   const probes = await compileSet(bpfSources(fromRoot(config.probes)), header, arch);
   const cases = config.verify.enabled ? await compileSet(bpfSources(fromRoot(config.verify.cases)), header, arch) : { objects: [], errors: [] };
-  const benchEnabled = config.bench.enabled && benchHere;
+  const benchEnabled = config.bench.enabled && targetConfig.bench;
   const bench = benchEnabled ? await compileSet([fromRoot(config.bench.program)], header, arch) : { objects: [], errors: [] };
-  for (const error of [...probes.errors, ...cases.errors, ...bench.errors]) {
-    store.update(() => entry.compileErrors.push(error));
-    bus.emit({ type: 'compile-error', target: name, source: error.source, firstError: error.firstError });
-  }
+  for (const error of [...probes.errors, ...cases.errors, ...bench.errors]) emit({ type: 'compile-error', source: error.source, firstError: error.firstError });
+  provenance(Object.fromEntries([...probes.objects, ...cases.objects, ...bench.objects].map((object) => [relative(projectRoot, object.source), object.hash])));
   if (probes.errors.length) throw new KptrlabError('PROBE_COMPILE', 'the capability probes did not compile, so the kernel level is unknown', { hint: 'Fix the first clang error shown above (programs/probes).' });
 
-  stage('probe');
   let facts: ProbeFacts | undefined;
-  await target.runAgent({ op: 'probe', objects: probes.objects.map((object) => object.path) }, (event) => {
-    if (event.type === 'hello') store.update(() => (entry.libbpf = event.libbpf));
-    if (event.type === 'probe') facts = event.facts;
-  });
+  const probed = await suite('probe', () =>
+    target.runAgent(probeRequest(probes.objects.map((object) => object.path)), (event) => {
+      if (event.type === 'hello') provenance({}, { libbpf: event.libbpf });
+      if (event.type === 'probe') facts = probeFacts(event.facts);
+    }),
+  );
+  if (!probed) return;
   if (!facts) throw new KptrlabError('PROBE_FAILED', 'the capability probe returned no facts');
   const capability = deriveCapability(facts);
-  store.update(() => (entry.capability = { ...capability, facts: facts! }));
-  bus.emit({ type: 'capability', target: name, capability });
+  emit({ type: 'capability', capability, facts });
+  provenance({}, { series: { declared: targetConfig.series, probed: capability.level } });
   // A kernel that is not what the config says it is must not pass as annotated for another level.
-  for (const problem of capabilityProblems(capability, targetConfig.series)) {
-    store.update(() => entry.errors.push(problem));
-    bus.emit({ type: 'error', target: name, stage: problem.stage, message: problem.message, code: problem.code });
-  }
-  checkSplats('boot and probe');
+  for (const problem of capabilityProblems(capability, targetConfig.series)) emit({ type: 'error', ...problem });
 
-  if (config.verify.enabled) {
-    stage('verify');
-    await runVerifySuite(
-      target,
-      cases.objects,
-      capability.level,
-      config.verify.logLevel,
-      (result) => {
-        store.update(() => entry.cases.push(result));
-        bus.emit({ type: 'case', target: name, result });
-      },
-      (source, message) => {
-        store.update(() => entry.errors.push({ stage: 'verify', message: `${source}: ${message}` }));
-        bus.emit({ type: 'error', target: name, stage: 'verify', message: `${source}: ${message}` });
-      },
-    );
-  }
+  if (config.verify.enabled && !(await suite('verify', () => runVerifySuite(target, cases.objects, capability.level, config.verify.logLevel, emit)))) return;
 
-  if (config.verify.enabled) checkSplats('the verifier matrix');
   if (config.selftests.enabled) {
-    stage('selftests');
-    const series = targetConfig.series;
+    const context = { config: config.selftests, target, series: targetConfig.series, today: new Date().toISOString().slice(0, 10), artifactsDir: runDir };
     // A mismatch was recorded as a target error above; the selftests still run, judged by the declaration.
-    await runSelftestSuite(
-      { config: config.selftests, target, series, today: new Date().toISOString().slice(0, 10), artifactsDir: dirname(store.path) },
-      {
-        start: (selftests) => store.update(() => (entry.selftests = selftests)),
-        env: (env) => store.update(() => (entry.selftests!.env = env)),
-        result: (result) => {
-          store.update(() => entry.selftests!.tests.push(result));
-          bus.emit({ type: 'selftest', target: name, result });
-        },
-        compared: (id, testProgs, theirsName) => {
-          const result = entry.selftests!.tests.find((test) => test.id === id);
-          if (!result) return;
-          store.update(() => (result.testProgs = testProgs));
-          bus.emit({ type: 'selftest-compare', target: name, id, ours: result.status, theirs: testProgs.verdict, theirsName, agrees: testProgs.agrees });
-        },
-        testProgs: (summary) => {
-          store.update(() => (entry.selftests!.testProgs = summary));
-          bus.emit({ type: 'stage', target: name, stage: `test_progs: ${summary.note}` });
-        },
+    const ran = await suite('selftests', () =>
+      runSelftestSuite(context, {
+        start: (selftests) => emit({ type: 'selftests-start', selftests }),
+        env: (env) => emit({ type: 'selftest-env', env }),
+        result: (result) => emit({ type: 'selftest', result }),
+        compared: (id, testProgs, theirsName) => emit({ type: 'selftest-compare', id, testProgs, theirsName }),
+        testProgs: (summary) => emit({ type: 'test-progs', summary }),
         stage,
-      },
+      }),
     );
-    checkSplats('the selftests');
+    if (!ran) return;
   }
+
   const benchObject = bench.objects[0];
-  if (benchEnabled && benchObject) {
-    stage('bench');
-    const { sizes, samples, lookups, repeat, seed } = config.bench;
-    const result = { sizes, samples, lookups, repeat, seed, rejected: [], cells: [], calibration: [], ratios: [], integrity: [], errors: [] };
-    store.update(() => (entry.bench = result));
-    const benchEntry = entry.bench!;
-    await runBenchSuite(target, benchObject.path, config.bench, capability.level, {
-      rejected: (variant, message) => {
-        store.update(() => benchEntry.rejected.push({ variant, message }));
-        bus.emit({ type: 'bench-rejected', target: name, variant, message });
-      },
-      progress: (size, done, total) => bus.emit({ type: 'bench-progress', target: name, size, done, total }),
-      cell: (cell) => {
-        store.update(() => benchEntry.cells.push(cell));
-        bus.emit({ type: 'bench-cell', target: name, cell });
-      },
-      ratio: (ratio) => {
-        store.update(() => benchEntry.ratios.push(ratio));
-        bus.emit({ type: 'bench-ratio', target: name, ratio });
-      },
-      integrity: (integrity) => {
-        store.update(() => benchEntry.integrity.push(integrity));
-        bus.emit({ type: 'bench-integrity', target: name, integrity });
-      },
-      calibration: (_size, calibrationResult) => store.update(() => benchEntry.calibration.push(calibrationResult)),
-      error: (message, size) => {
-        store.update(() => benchEntry.errors.push({ size, message }));
-        bus.emit({ type: 'error', target: name, stage: size === undefined ? 'bench' : `bench size ${size}`, message });
-      },
-    });
-    checkSplats('the benchmark');
-  }
+  if (benchEnabled && benchObject) await suite('bench', () => runBenchSuite(target, benchObject.path, config.bench, capability.level, emit));
 }

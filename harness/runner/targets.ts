@@ -9,20 +9,29 @@ import { debianBootableKernel } from '../qemu/distro-boot.js';
 import { LocalTarget } from '../targets/local.js';
 import { QemuTarget } from '../targets/qemu.js';
 import type { Target } from '../targets/target.js';
+import { readFileSync } from 'node:fs';
+import { version } from 'node:os';
+import { basename, join } from 'node:path';
+import { entryFiles } from '../kernel/entry.js';
+import type { Provenance } from '../results/model.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 import type { EventBus } from './events.js';
 
-/** The Target for one config entry; kernels are built (or taken from the cache) here, before any boot. */
-export async function prepareTarget(config: RunConfig, target: TargetConfig, bus: EventBus): Promise<Target> {
-  if (target.kind === 'local') return new LocalTarget(target.name);
+export type KernelProvenance = Omit<Provenance['kernel'], 'release'>;
+
+/** The Target for one config entry, and where its kernel came from; kernels are built (or taken from the cache) here, before any boot. */
+export async function prepareTarget(config: RunConfig, target: TargetConfig, bus: EventBus): Promise<{ target: Target; kernel: KernelProvenance }> {
+  if (target.kind === 'local') return { target: new LocalTarget(target.name), kernel: { source: `running kernel ${version()}` } };
   const stage = (text: string) => bus.emit({ type: 'stage', target: target.name, stage: text });
   let kernel: { image: string; btfPath?: string; release?: string };
   let initrd: string | undefined;
+  let provenance: KernelProvenance;
   if ('variant' in target.kernel) {
     if (!config.kernels) throw new KptrlabError('CONFIG_INVALID', `${target.name}: kernel variant without a kernels: section`, { exitCode: ExitCode.usage });
     stage(`kernel ${target.kernel.variant} ${target.arch}: build or reuse`);
     const built = await buildKernel(variantRequest(config.kernels, target.kernel.variant, target.arch), (event) => forwardKernelEvent(event, stage));
     kernel = { image: built.image, btfPath: built.vmlinux };
+    provenance = builtKernelProvenance(built.dir, built.key, target.kernel.variant, config.kernels.patches);
   } else {
     stage(`kernel ${target.kernel.debianPackage}: download and initramfs`);
     // arm64: the host's apt knows no arm64 packages, and the initramfs needs the image's arm64 busybox.
@@ -31,8 +40,9 @@ export async function prepareTarget(config: RunConfig, target: TargetConfig, bus
       : await debianBootableKernel(target.kernel.debianPackage);
     kernel = { image: distro.image, release: distro.release };
     initrd = distro.initrd;
+    provenance = { source: `debian:${target.kernel.debianPackage}` };
   }
-  return new QemuTarget({
+  const qemu = new QemuTarget({
     name: target.name,
     arch: target.arch,
     kernel,
@@ -49,6 +59,18 @@ export async function prepareTarget(config: RunConfig, target: TargetConfig, bus
       if (event.type === 'vm-stale') stage(`stale VM pid ${event.pid} from an earlier run ${event.killed ? 'killed' : 'found'}`);
     },
   });
+  return { target: qemu, kernel: provenance };
+}
+
+/** A built kernel's source id and what the build did with each patch of the config's series (from the entry's meta.json). */
+export function builtKernelProvenance(dir: string, key: string, variant: string, seriesPatches: readonly string[]): KernelProvenance {
+  const meta = JSON.parse(readFileSync(join(dir, entryFiles.meta), 'utf8')) as { source?: { id?: string }; series?: Array<{ patch: string; reverse: boolean; sha256?: string }> };
+  const ops = meta.series ?? [];
+  const patches = seriesPatches.map((patch) => {
+    const op = ops.find((candidate) => candidate.patch === basename(patch));
+    return { patch: basename(patch), state: op ? (op.reverse ? 'reversed' as const : 'applied' as const) : 'in-source' as const, ...(op?.sha256 ? { sha256: op.sha256 } : {}) };
+  });
+  return { source: meta.source?.id ?? 'unknown', cacheKey: key, variant, patches };
 }
 
 // Only stage changes and the outcome reach the run's log; per-file progress stays with `kptrlab kernel`.

@@ -1,19 +1,31 @@
 // Compiles the tree's progs/*.c with the tree's own headers and the selftests Makefile's BPF flags; cached by content.
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { findClang } from '../bpf/toolchain.js';
 import { compileCached, type CompileResult } from '../bpf/compile.js';
 import type { VmlinuxHeader } from '../bpf/vmlinux-header.js';
+import { ARCH_NAMES, type Arch } from '../util/arch.js';
+import { cached, entryPath, type CacheKind } from '../util/cached.js';
 import { runChild } from '../util/child.js';
 import { hashParts } from '../util/hash.js';
-import { cacheRoot } from '../util/paths.js';
 import { SELFTESTS_DIR } from './tree.js';
 
+/** Objects of the tree's progs/*.c: selftests/objects/<key>/<name>.bpf.o. */
+export const selftestObjects: CacheKind = { name: 'selftests/objects', dir: join('selftests', 'objects') };
+
+/** The tree's BPF-side headers: selftests/include-<tree key>/bpf/, .complete written last. */
+export const selftestHeaders: CacheKind = {
+  name: 'selftests/include',
+  dir: 'selftests',
+  match: /^include-[0-9a-f]{16}$/,
+  expect: ['.complete', join('bpf', 'bpf_helper_defs.h')],
+};
+
 /** BPF_CFLAGS of tools/testing/selftests/bpf/Makefile (test_progs flavour), minus the include folders. */
-export function selftestFlags(arch: 'x86' | 'arm64'): string[] {
+export function selftestFlags(arch: Arch): string[] {
   return [
-    '-g', '-Wall', '-Werror', `-D__TARGET_ARCH_${arch}`, '-mlittle-endian',
+    '-g', '-Wall', '-Werror', `-D__TARGET_ARCH_${ARCH_NAMES[arch].bpfTarget}`, '-mlittle-endian',
     '-std=gnu11', '-fno-strict-aliasing', '-Wno-microsoft-anon-tag', '-fms-extensions',
     '-Wno-compare-distinct-pointer-types', '-Wno-initializer-overrides', '-DENABLE_ATOMICS_TESTS',
     // The tree names warnings newer clangs know; an older clang would turn them into -Werror failures.
@@ -27,17 +39,17 @@ export function selftestFlags(arch: 'x86' | 'arm64'): string[] {
  * (what the Makefile installs into its include folder); one folder per tree.
  */
 export async function treeBpfHeaders(tree: string, treeId: string): Promise<string> {
-  const dir = join(cacheRoot(), 'selftests', `include-${hashParts([treeId]).slice(0, 16)}`);
-  const done = join(dir, '.complete');
-  if (existsSync(done)) return dir;
-  await mkdir(join(dir, 'bpf'), { recursive: true });
-  const libbpf = join(tree, 'tools', 'lib', 'bpf');
-  for (const name of readdirSync(libbpf).filter((file) => file.endsWith('.h'))) await copyFile(join(libbpf, name), join(dir, 'bpf', name));
-  const defs = await runChild('python3', [join(tree, 'scripts', 'bpf_doc.py'), '--header', '--file', join(tree, 'include', 'uapi', 'linux', 'bpf.h')], {
-    stage: 'bpf_helper_defs.h generation',
+  const dir = entryPath(selftestHeaders, `include-${hashParts([treeId]).slice(0, 16)}`);
+  await cached(selftestHeaders, dir, async (entry) => {
+    await mkdir(join(entry, 'bpf'));
+    const libbpf = join(tree, 'tools', 'lib', 'bpf');
+    for (const name of readdirSync(libbpf).filter((file) => file.endsWith('.h'))) await copyFile(join(libbpf, name), join(entry, 'bpf', name));
+    const defs = await runChild('python3', [join(tree, 'scripts', 'bpf_doc.py'), '--header', '--file', join(tree, 'include', 'uapi', 'linux', 'bpf.h')], {
+      stage: 'bpf_helper_defs.h generation',
+    });
+    await writeFile(join(entry, 'bpf', 'bpf_helper_defs.h'), defs.stdout);
+    await writeFile(join(entry, '.complete'), `${treeId}\n`);
   });
-  await writeFile(join(dir, 'bpf', 'bpf_helper_defs.h'), defs.stdout);
-  await writeFile(done, `${treeId}\n`);
   return dir;
 }
 
@@ -66,7 +78,7 @@ export interface SelftestCompileRequest {
   tree: string;
   treeId: string;
   header: VmlinuxHeader;
-  arch: 'x86' | 'arm64';
+  arch: Arch;
 }
 
 /** Compiles one progs/*.c; a compile error is returned with clang's first error line and its full output. */
@@ -84,7 +96,7 @@ export async function compileSelftest(request: SelftestCompileRequest): Promise<
     source: request.source,
     args: [...flags, ...includes],
     keyParts: [request.treeId, request.source, await readFile(request.source), request.header.btfHash, clang.version, flags.join(' ')],
-    folder: join('selftests', 'objects'),
+    kind: selftestObjects,
     objectName: basename(request.source).replace(/\.c$/, '.bpf.o'),
   });
 }

@@ -1,20 +1,10 @@
 // From the tree runner's raw verdict to the reported status: the config's series declaration and the deny/allow lists.
-import { atLeast, type Level } from '../suites/capability.js';
+import { atLeast, SERIES_LEVEL, type SelftestStatus, type Series } from '../results/vocab.js';
 import type { ListMatch } from './manifest.js';
 import type { Requirement } from './manifest.js';
 import type { RawVerdict } from './judge.js';
 
-/** What a target's config declares about the series under test (target key `series:`). */
-export const SERIES = ['absent', 'lock', 'v5', 'full'] as const;
-export type Series = (typeof SERIES)[number];
-
-/** The capability level a declared series gives (see harness/suites/capability.ts). */
-export const SERIES_LEVEL: Record<Series, Level> = { absent: 'base', lock: 'lock', v5: 'nonown', full: 'full' };
-
-export type SelftestStatus = 'pass' | 'fail' | 'skip' | 'expected-fail' | 'unexpected-pass' | 'allowed-fail';
-
-/** Statuses that fail a run. */
-export const FAILING: ReadonlySet<SelftestStatus> = new Set(['fail', 'unexpected-pass']);
+export { FAILING, SERIES, SERIES_LEVEL, type SelftestStatus, type Series } from '../results/vocab.js';
 
 export interface Classified {
   status: SelftestStatus;

@@ -1,8 +1,8 @@
 // kselftests/suite.yaml (which tree tests run, how skeleton-style files are judged, what needs the series)
 // and kselftests/lists.yaml (deny/allow entries, each with a reason and an expiry date).
 import { readFileSync } from 'node:fs';
-import { Cursor } from '../config/cursor.js';
-import { LEVELS, type Level } from '../suites/capability.js';
+import { Cursor } from '../util/yaml-cursor.js';
+import { LEVELS, type Level } from '../results/vocab.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 
 /** How the tree's prog_tests judge a file that is not run through RUN_TESTS(). */

@@ -1,16 +1,9 @@
 // The tree's test annotations (bpf_misc.h decl tags) read into a test spec, following test_loader.c's parse_test_spec.
 import { compilePattern, type ExpectedMsg } from './patterns.js';
 
-/** Program flag values of the uapi (the names __flag() accepts). */
-export const PROG_FLAGS: Record<string, number> = {
-  BPF_F_STRICT_ALIGNMENT: 1 << 0,
-  BPF_F_ANY_ALIGNMENT: 1 << 1,
-  BPF_F_TEST_RND_HI32: 1 << 2,
-  BPF_F_TEST_STATE_FREQ: 1 << 3,
-  BPF_F_SLEEPABLE: 1 << 4,
-  BPF_F_XDP_HAS_FRAGS: 1 << 5,
-  BPF_F_TEST_REG_INVARIANTS: 1 << 7,
-};
+export { effectiveFlags, PROG_FLAGS } from '../agent/prog-flags.js';
+import { PROG_FLAGS } from '../agent/prog-flags.js';
+import { ARCH_NAMES, findArch, isArch } from '../util/arch.js';
 
 /** __retval(POINTER_VALUE): any return value passes (test_loader skips the comparison). */
 export const POINTER_VALUE = 0xbadcafe;
@@ -221,17 +214,13 @@ function applyFlag(flags: { set: number; clear: number }, text: string): void {
   }
 }
 
-/** The flags a program is loaded with: its own, or'ed with the runner's testing flags after __flag() edits. */
-export function effectiveFlags(programFlags: number, testingFlags: number, flags: { set: number; clear: number }): number {
-  return programFlags | ((testingFlags & ~flags.clear) | flags.set);
-}
 
-/** The spec's architecture name for a kernel arch ('x86_64', 'arm64', ...). */
+// Arches kptrlab has no names for, which a local host may still be (uname -m spelling).
+const OTHER_SPEC_ARCHES: Readonly<Record<string, SpecArch>> = { riscv64: 'RISCV64', s390x: 's390x', loongarch64: 'LOONGARCH' };
+
+/** The spec's architecture name for a kernel arch ('x86_64', 'arm64' or uname's spelling, ...). */
 export function specArch(kernelArch: string): SpecArch {
-  if (kernelArch === 'x86_64') return 'X86_64';
-  if (kernelArch === 'arm64' || kernelArch === 'aarch64') return 'ARM64';
-  if (kernelArch === 'riscv64') return 'RISCV64';
-  if (kernelArch === 's390x') return 's390x';
-  if (kernelArch === 'loongarch64') return 'LOONGARCH';
-  return 'UNKNOWN';
+  const arch = isArch(kernelArch) ? kernelArch : findArch('uname', kernelArch);
+  if (arch) return ARCH_NAMES[arch].selftest;
+  return Object.hasOwn(OTHER_SPEC_ARCHES, kernelArch) ? OTHER_SPEC_ARCHES[kernelArch]! : 'UNKNOWN';
 }

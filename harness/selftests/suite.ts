@@ -5,6 +5,7 @@ import { resolveSource } from '../kernel/source.js';
 import { BpfObject } from '../native/index.js';
 import type { SelftestResult, SelftestsResult } from '../results/model.js';
 import type { Target } from '../targets/target.js';
+import { isArch } from '../util/arch.js';
 import { projectPath } from '../util/paths.js';
 import { compileSelftest } from './compile.js';
 import { vmlinuxHeader } from '../bpf/vmlinux-header.js';
@@ -73,7 +74,7 @@ export async function runSelftestSuite(context: SelftestContext, sink: SelftestS
   const planned: PlannedTest[] = [];
   for (const [index, file] of files.entries()) {
     sink.stage(`selftests: compile ${file.stem}.c (${index + 1}/${files.length})`);
-    const compiled = await compileSelftest({ source: file.source, tree: source.tree, treeId: source.id, header, arch: arch === 'ARM64' ? 'arm64' : 'x86' });
+    const compiled = await compileSelftest({ source: file.source, tree: source.tree, treeId: source.id, header, arch: isArch(context.target.info.arch) ? context.target.info.arch : 'x86_64' });
     if (!compiled.ok) {
       sink.result(compileFailure(context, manifest, lists, file, compiled.firstError, compiled.log));
       continue;

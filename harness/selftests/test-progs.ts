@@ -1,16 +1,28 @@
 // The tree's own test_progs, built for the selected tests only, run on the target; its verdicts parsed for comparison.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rm, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findClang } from '../bpf/toolchain.js';
-import { acquireLock } from '../kernel/lock.js';
+import { ARCH_NAMES } from '../util/arch.js';
+import { cached, entryPath, type CacheKind } from '../util/cached.js';
 import { runChild } from '../util/child.js';
 import { hashFile, hashParts } from '../util/hash.js';
-import { cacheRoot } from '../util/paths.js';
 import { SELFTESTS_DIR, type SelftestFile } from './tree.js';
 
+/** Pruned source copies: selftests/test_progs-<selection key>/src, .complete written last. */
+export const testProgsSources: CacheKind = { name: 'selftests/test_progs-src', dir: 'selftests', depth: 2, match: /^test_progs-[0-9a-f]{16}\/src$/, expect: ['.complete'] };
+
+/** Builds against one kernel's BTF: test_progs-<key>/build-<BTF key>; a failed build stays too (.failed), so it is not retried. */
+export const testProgsBuilds: CacheKind = {
+  name: 'selftests/test_progs-build',
+  dir: 'selftests',
+  depth: 2,
+  match: /^test_progs-[0-9a-f]{16}\/build-[0-9a-f]{16}$/,
+  verify: async (path) => (existsSync(join(path, '.complete')) || existsSync(join(path, '.failed')) ? undefined : 'neither .complete nor .failed'),
+};
+
 // Parts of the tree the selftests Makefile reads (disasm.[ch] in selftests/bpf are symlinks into kernel/bpf).
-const TREE_PARTS = ['tools', 'scripts', 'include', 'Makefile', join('arch', 'x86'), join('kernel', 'bpf')];
+const TREE_PARTS = ['tools', 'scripts', 'include', 'Makefile', join('arch', ARCH_NAMES.x86_64.kernelSrc), join('kernel', 'bpf')];
 
 /** What test_progs said about one subtest ("test/subtest") or test. */
 export type TestProgsVerdict = 'OK' | 'FAIL' | 'SKIP';
@@ -49,21 +61,18 @@ async function prunedSource(tree: string, treeId: string, files: readonly Selfte
       .map((name) => [name, readFileSync(join(selftests, 'prog_tests', name), 'utf8')] as const),
   );
   const kept = progTestsFor(progTests, new Set(files.map((file) => file.stem)));
-  const dir = join(cacheRoot(), 'selftests', `test_progs-${hashParts([treeId, ...kept.files, ...[...kept.stems].sort()]).slice(0, 16)}`, 'src');
+  const dir = entryPath(testProgsSources, join(`test_progs-${hashParts([treeId, ...kept.files, ...[...kept.stems].sort()]).slice(0, 16)}`, 'src'));
   const tests = [...new Set(kept.files.flatMap((file) => [...progTests.get(file)!.matchAll(/^void (?:serial_)?test_(\w+)\s*\(void\)/gm)].map((match) => match[1]!)))].sort();
-  if (existsSync(join(dir, '.complete'))) return { dir, tests };
-  const scratch = `${dir}.${process.pid}.tmp`;
-  await rm(scratch, { recursive: true, force: true });
-  for (const part of TREE_PARTS) {
-    await mkdir(join(scratch, part, '..'), { recursive: true });
-    await runChild('cp', ['-a', join(tree, part), join(scratch, part)], { stage: `copy ${part} for test_progs` });
-  }
-  const copy = join(scratch, SELFTESTS_DIR);
-  for (const name of readdirSync(join(copy, 'progs')).filter((file) => file.endsWith('.c'))) if (!kept.stems.has(name.slice(0, -2))) await unlink(join(copy, 'progs', name));
-  for (const name of readdirSync(join(copy, 'prog_tests')).filter((file) => file.endsWith('.c'))) if (!kept.files.includes(name)) await unlink(join(copy, 'prog_tests', name));
-  await writeFile(join(scratch, '.complete'), `${kept.files.join(' ')}\n`);
-  await rm(dir, { recursive: true, force: true });
-  await rename(scratch, dir);
+  await cached(testProgsSources, dir, async (scratch) => {
+    for (const part of TREE_PARTS) {
+      await mkdir(join(scratch, part, '..'), { recursive: true });
+      await runChild('cp', ['-a', join(tree, part), join(scratch, part)], { stage: `copy ${part} for test_progs` });
+    }
+    const copy = join(scratch, SELFTESTS_DIR);
+    for (const name of readdirSync(join(copy, 'progs')).filter((file) => file.endsWith('.c'))) if (!kept.stems.has(name.slice(0, -2))) await unlink(join(copy, 'progs', name));
+    for (const name of readdirSync(join(copy, 'prog_tests')).filter((file) => file.endsWith('.c'))) if (!kept.files.includes(name)) await unlink(join(copy, 'prog_tests', name));
+    await writeFile(join(scratch, '.complete'), `${kept.files.join(' ')}\n`);
+  });
   return { dir, tests };
 }
 
@@ -87,37 +96,31 @@ export async function buildTestProgs(tree: string, treeId: string, files: readon
   onStage('test_progs: pruned source copy');
   const source = await prunedSource(tree, treeId, files);
   const output = join(source.dir, '..', `build-${(await hashFile(btfPath)).slice(0, 16)}`);
-  const binary = join(output, 'test_progs');
-  if (existsSync(join(output, '.complete'))) return { ok: true, binary, dir: output, tests: source.tests };
-  // A failed build is remembered: the same tree and BTF fail the same way, and each try costs a minute.
-  const failed = join(output, '.failed');
-  if (existsSync(failed)) return { ok: false, reason: `${readFileSync(failed, 'utf8').trim()} (remembered; delete ${output} to try again)`, log: join(output, 'build.log') };
-  const lock = await acquireLock(`${output}.lock`, 30 * 60_000);
-  try {
-    if (existsSync(join(output, '.complete'))) return { ok: true, binary, dir: output, tests: source.tests };
+  const entry = await cached(testProgsBuilds, output, async (build) => {
     onStage('test_progs: build (about a minute)');
-    await mkdir(output, { recursive: true });
-    const result = await runChild('make', ['-C', join(source.dir, SELFTESTS_DIR), ...testProgsMakeArgs(output, btfPath, llvmBin)], {
+    const result = await runChild('make', ['-C', join(source.dir, SELFTESTS_DIR), ...testProgsMakeArgs(build, btfPath, llvmBin)], {
       stage: 'test_progs build',
       env: { PATH: `${llvmBin}:${process.env.PATH ?? ''}` },
       allowFailure: true,
       timeoutMs: 30 * 60_000,
     });
-    const log = join(output, 'build.log');
-    await writeFile(log, result.stdout + result.stderr);
-    if (result.exitCode !== 0 || !existsSync(binary)) {
-      const lines = (result.stdout + result.stderr).split('\n');
-      // A compiler's "file:line:col: error: ..." first, else make's own "*** ..." line.
-      const first = lines.find((line) => /:\d+:\d+: error: /.test(line)) ?? lines.find((line) => / \*\*\* /.test(line)) ?? `make exited with ${result.exitCode}`;
-      const reason = `the tree's test_progs did not build here: ${first.trim()}`;
-      await writeFile(failed, `${reason}\n`);
-      return { ok: false, reason, log };
+    await writeFile(join(build, 'build.log'), result.stdout + result.stderr);
+    if (result.exitCode === 0 && existsSync(join(build, 'test_progs'))) {
+      await writeFile(join(build, '.complete'), `${new Date().toISOString()}\n`);
+      return;
     }
-    await writeFile(join(output, '.complete'), `${new Date().toISOString()}\n`);
-    return { ok: true, binary, dir: output, tests: source.tests };
-  } finally {
-    await lock.release();
+    const lines = (result.stdout + result.stderr).split('\n');
+    // A compiler's "file:line:col: error: ..." first, else make's own "*** ..." line.
+    const first = lines.find((line) => /:\d+:\d+: error: /.test(line)) ?? lines.find((line) => / \*\*\* /.test(line)) ?? `make exited with ${result.exitCode}`;
+    // The failure is the entry: the same tree and BTF fail the same way, and each try costs a minute.
+    await writeFile(join(build, '.failed'), `the tree's test_progs did not build here: ${first.trim()}\n`);
+  }, { lockWaitMs: 30 * 60_000 });
+  const failed = join(output, '.failed');
+  if (existsSync(failed)) {
+    const remembered = entry.hit ? ` (remembered; delete ${output} to try again)` : '';
+    return { ok: false, reason: `${readFileSync(failed, 'utf8').trim()}${remembered}`, log: join(output, 'build.log') };
   }
+  return { ok: true, binary: join(output, 'test_progs'), dir: output, tests: source.tests };
 }
 
 export interface Comparable {

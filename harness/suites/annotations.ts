@@ -1,5 +1,5 @@
 // Reads a verifier case's expectations from its BTF decl tags (kptrlab.accept=, kptrlab.msg.<level>=, ...).
-import { LEVELS, type Level } from './capability.js';
+import { LEVELS, type Level } from '../results/vocab.js';
 
 export interface CaseExpectation {
   /** Levels on which the program must load; every other level must reject. */
@@ -13,10 +13,12 @@ export interface CaseExpectation {
 export type AnnotationResult = { ok: true; expectation: CaseExpectation } | { ok: false; problem: string };
 
 const PREFIX = 'kptrlab.';
+/** The tag every case carries (its accept= list): the agent loads only programs tagged so. */
+export const CASE_TAG_PREFIX = `${PREFIX}accept=`;
 
 /** True when the program carries kptrlab annotations (i.e. is a verifier case). */
 export function isCase(tags: readonly string[]): boolean {
-  return tags.some((tag) => tag.startsWith(`${PREFIX}accept=`));
+  return tags.some((tag) => tag.startsWith(CASE_TAG_PREFIX));
 }
 
 /** Parses the decl tags of one program; problems name the bad tag so the case author can fix it. */

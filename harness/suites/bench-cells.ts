@@ -1,21 +1,10 @@
 // Turns raw bench samples into cells (median + CI per variant and size), calibration and paired ratios.
-import type { CellResult, RatioResult } from '../results/model.js';
+import { seededRandom } from '../agent/bench-plan.js';
+import type { CellResult, RatioResult, SampleRecord } from '../results/model.js';
 import { pairedRatio, summarize, type Summary } from '../results/stats.js';
-import type { BenchVariant } from './capability.js';
+import { RATIO_PAIRS, type BenchVariant, type TimeUnit } from '../results/vocab.js';
 
-export interface RawSample {
-  round: number;
-  durationNs: number;
-  lookups: number;
-}
-
-/** Ratios reported wherever both sides ran: the workaround over the fast path. */
-export const RATIO_PAIRS: ReadonlyArray<[BenchVariant, BenchVariant]> = [
-  ['stock', 'fast'],
-  ['baseline', 'fast'],
-  ['stock', 'baseline'],
-  ['stock', 'walk'],
-];
+export type RawSample = Pick<SampleRecord, 'round' | 'durationNs' | 'lookups'>;
 
 /** Per-lookup cost of each sample, minus the empty loop of the same round when `empty` is given. */
 export function perLookup(samples: readonly RawSample[], empty?: readonly RawSample[]): number[] {
@@ -26,9 +15,14 @@ export function perLookup(samples: readonly RawSample[], empty?: readonly RawSam
   });
 }
 
+/** Measured rounds only: warm-up rounds (round < 0) are thrown away. */
+export function measured<T extends RawSample>(samples: readonly T[]): T[] {
+  return samples.filter((sample) => sample.round >= 0).sort((a, b) => a.round - b.round);
+}
+
 /** One cell from a variant's samples at one size. */
-export function buildCell(size: number, variant: BenchVariant, unit: CellResult['unit'], samples: readonly RawSample[], empty: readonly RawSample[]): CellResult {
-  const ordered = [...samples].sort((a, b) => a.round - b.round);
+export function buildCell(size: number, variant: BenchVariant, unit: TimeUnit, samples: readonly RawSample[], empty: readonly RawSample[]): CellResult {
+  const ordered = measured(samples);
   return {
     size,
     variant,
@@ -41,20 +35,20 @@ export function buildCell(size: number, variant: BenchVariant, unit: CellResult[
 }
 
 /** Paired ratios of calibrated per-access costs (same rounds), for every pair where both variants ran. */
-export function buildRatios(size: number, bySample: ReadonlyMap<BenchVariant, RawSample[]>, empty: readonly RawSample[], seed: number): RatioResult[] {
+export function buildRatios(size: number, unit: TimeUnit, byVariant: ReadonlyMap<BenchVariant, RawSample[]>, empty: readonly RawSample[], seed: number): RatioResult[] {
   const ratios: RatioResult[] = [];
   for (const [numerator, denominator] of RATIO_PAIRS) {
-    const top = bySample.get(numerator);
-    const bottom = bySample.get(denominator);
-    if (!top?.length || !bottom?.length) continue;
+    const top = measured(byVariant.get(numerator) ?? []);
+    const bottom = measured(byVariant.get(denominator) ?? []);
+    if (!top.length || !bottom.length) continue;
     const rounds = top.map((sample) => sample.round).filter((round) => bottom.some((other) => other.round === round));
     const pick = (list: RawSample[]) => perLookup(rounds.map((round) => list.find((sample) => sample.round === round)!), empty);
-    ratios.push({ size, numerator, denominator, ...pairedRatio(pick(top), pick(bottom), 2000, seed) });
+    ratios.push({ size, numerator, denominator, unit, ...pairedRatio(pick(top), pick(bottom), 2000, seededRandom(seed)) });
   }
   return ratios;
 }
 
 /** The empty loop's own per-lookup cost (the calibration overhead). */
 export function calibration(empty: readonly RawSample[]): Summary {
-  return summarize(perLookup(empty));
+  return summarize(perLookup(measured(empty)));
 }

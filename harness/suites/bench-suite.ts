@@ -1,20 +1,20 @@
-// Benchmark on one target: streams agent samples, builds cells per size once that size's integrity check is in.
+// Benchmark on one target: every agent sample is reported as it arrives; a size's cells, ratios and integrity
+// record follow once the agent has counted what that size's samples touched.
+import { chooseKeys } from '../agent/bench-plan.js';
+import type { AgentBenchVariant, AgentEvent } from '../agent/protocol.js';
 import type { BenchConfig } from '../config/run-config.js';
-import type { BenchResult, CellResult, IntegrityResult, RatioResult } from '../results/model.js';
+import type { TargetEventBody } from '../results/events.js';
+import type { SampleRecord } from '../results/model.js';
+import { atLeast, VARIANT_NEEDS, type BenchVariant, type Level } from '../results/vocab.js';
 import type { Target } from '../targets/target.js';
-import { buildCell, buildRatios, calibration, type RawSample } from './bench-cells.js';
-import { atLeast, KPTR_VARIANTS, VARIANT_NEEDS, type BenchVariant, type Level } from './capability.js';
+import type { Same } from '../util/same-type.js';
+import { buildCell, buildRatios, calibration } from './bench-cells.js';
+import { judgeIntegrity } from './bench-integrity.js';
 import { decidingLine, logExcerpt } from './verdict.js';
 
-export interface BenchListener {
-  rejected(variant: BenchVariant, message: string): void;
-  progress(size: number, done: number, total: number): void;
-  cell(cell: CellResult): void;
-  ratio(ratio: RatioResult): void;
-  integrity(result: IntegrityResult): void;
-  calibration(size: number, result: BenchResult['calibration'][number]): void;
-  error(message: string, size?: number): void;
-}
+// The agent's variant names are the vocabulary's: a variant added on one side only fails to compile here.
+const VARIANTS_AGREE: Same<AgentBenchVariant, BenchVariant> = true;
+void VARIANTS_AGREE;
 
 /** Splits configured variants into those the level can load and those it must reject. */
 export function planVariants(variants: readonly BenchVariant[], level: Level): { run: BenchVariant[]; reject: BenchVariant[] } {
@@ -25,60 +25,54 @@ export function planVariants(variants: readonly BenchVariant[], level: Level): {
   };
 }
 
-/** Runs the benchmark for every size; samples that lost data are integrity failures. */
-export async function runBenchSuite(target: Target, object: string, config: BenchConfig, level: Level, listener: BenchListener): Promise<void> {
+/** Runs the benchmark for every size, reporting each raw sample, then cells, ratios and the integrity record per size. */
+export async function runBenchSuite(target: Target, object: string, config: BenchConfig, level: Level, report: (event: TargetEventBody) => void): Promise<void> {
   const plan = planVariants(config.variants, level);
-  const samples = new Map<number, Map<BenchVariant, RawSample[]>>();
-  const badSamples = new Map<number, number>();
-  const perSize = (plan.run.length + 1) * config.samples;
-  const expectedHits = config.lookups * config.repeat;
+  const measuredVariants: BenchVariant[] = [...plan.run, 'empty'];
+  const unit = target.info.timeUnit;
+  report({ type: 'bench-start', bench: { sizes: config.sizes, samples: config.samples, warmup: config.warmup, lookups: config.lookups, repeat: config.repeat, seed: config.seed, unit, variants: measuredVariants } });
+  const bySize = new Map<number, SampleRecord[]>();
+  const keysLength = new Map<number, number>();
+  const error = (message: string, size?: number) => report({ type: 'bench-error', size, message });
+
+  const finishSize = (event: Extract<AgentEvent, { type: 'integrity' }>) => {
+    const samples = bySize.get(event.size) ?? [];
+    const keys = chooseKeys(event.size, config.seed, keysLength.get(event.size) ?? 0);
+    const integrity = judgeIntegrity({ size: event.size, variants: measuredVariants, samples, lookups: config.lookups, repeat: config.repeat, rounds: config.warmup + config.samples, keys, counted: event });
+    report({ type: 'bench-integrity', integrity });
+    if (!integrity.ok) error(`integrity check failed at size ${event.size}: ${integrity.problems.join('; ')}`, event.size);
+    const byVariant = new Map<BenchVariant, SampleRecord[]>();
+    for (const variant of measuredVariants) byVariant.set(variant, samples.filter((sample) => sample.variant === variant));
+    const empty = byVariant.get('empty') ?? [];
+    if (empty.length) report({ type: 'bench-calibration', calibration: { size: event.size, unit, emptyPerLookup: calibration(empty) } });
+    for (const variant of measuredVariants) {
+      const list = byVariant.get(variant);
+      if (list?.length) report({ type: 'bench-cell', cell: buildCell(event.size, variant, unit, list, empty) });
+    }
+    for (const ratio of buildRatios(event.size, unit, byVariant, empty, config.seed)) report({ type: 'bench-ratio', ratio });
+  };
+
   await target.runAgent(
-    {
-      op: 'bench',
-      object,
-      variants: plan.run,
-      rejectProbe: plan.reject,
-      sizes: config.sizes,
-      samples: config.samples,
-      warmup: config.warmup,
-      lookups: config.lookups,
-      repeat: config.repeat,
-      seed: config.seed,
-    },
+    { op: 'bench', object, variants: plan.run, rejectProbe: plan.reject, sizes: config.sizes, samples: config.samples, warmup: config.warmup, lookups: config.lookups, repeat: config.repeat, seed: config.seed },
     (event) => {
       if (event.type === 'bench-rejected') {
-        const message = event.code === 'ELOADED' ? 'expected the verifier to reject this variant on this kernel, but it loaded' : decidingLine(event.log);
-        if (event.code === 'ELOADED') listener.error(`variant ${event.variant}: ${message}`);
-        listener.rejected(event.variant, message);
+        const loaded = event.code === 'ELOADED';
+        const message = loaded ? 'expected the verifier to reject this variant on this kernel, but it loaded' : decidingLine(event.log);
+        if (loaded) error(`variant ${event.variant}: ${message}`);
+        report({ type: 'bench-rejected', variant: event.variant, message });
+      } else if (event.type === 'size-start') {
+        keysLength.set(event.size, event.keys);
       } else if (event.type === 'sample') {
-        const bySize = samples.get(event.size) ?? new Map<BenchVariant, RawSample[]>();
-        samples.set(event.size, bySize);
-        const list = bySize.get(event.variant) ?? [];
-        list.push({ round: event.round, durationNs: event.durationNs, lookups: event.lookups });
-        bySize.set(event.variant, list);
-        const hitsExpected = event.variant === 'empty' ? 0 : expectedHits;
-        if (event.hits !== hitsExpected || event.misses !== 0) badSamples.set(event.size, (badSamples.get(event.size) ?? 0) + 1);
-        const done = [...bySize.values()].reduce((sum, entries) => sum + entries.length, 0);
-        listener.progress(event.size, done, perSize);
+        const { type: _type, ...sample } = event;
+        const list = bySize.get(event.size) ?? [];
+        bySize.set(event.size, list);
+        list.push(sample);
+        report({ type: 'bench-sample', sample });
       } else if (event.type === 'integrity') {
-        finishSize(event, samples.get(event.size) ?? new Map(), badSamples.get(event.size) ?? 0);
+        finishSize(event);
       } else if (event.type === 'size-error') {
-        listener.error(event.log ? `${event.message}\n${logExcerpt(event.log)}` : event.message, event.size);
+        error(event.log ? `${event.message}\n${logExcerpt(event.log)}` : event.message, event.size);
       }
     },
   );
-
-  function finishSize(event: Omit<IntegrityResult, 'ok'>, bySize: Map<BenchVariant, RawSample[]>, bad: number): void {
-    const kptrRan = plan.run.some((variant) => KPTR_VARIANTS.has(variant));
-    const ok = event.checkSum === event.expectedSum && event.checkNodes === event.expectedNodes && event.misses === 0 && bad === 0 && (kptrRan ? event.expectedSum > 0 : true);
-    listener.integrity({ size: event.size, ok, expectedSum: event.expectedSum, checkSum: event.checkSum, expectedNodes: event.expectedNodes, checkNodes: event.checkNodes, misses: event.misses });
-    if (!ok) listener.error(`integrity check failed at size ${event.size}: counter sum ${event.checkSum} (expected ${event.expectedSum}), nodes ${event.checkNodes} (expected ${event.expectedNodes}), misses ${event.misses}, samples with wrong hit counts ${bad}`, event.size);
-    const empty = bySize.get('empty') ?? [];
-    if (empty.length) listener.calibration(event.size, { size: event.size, emptyPerLookup: calibration(empty) });
-    for (const variant of [...plan.run, 'empty' as const]) {
-      const list = bySize.get(variant);
-      if (list?.length) listener.cell(buildCell(event.size, variant, target.info.timeUnit, list, empty));
-    }
-    for (const ratio of buildRatios(event.size, bySize, empty, config.seed)) listener.ratio(ratio);
-  }
 }

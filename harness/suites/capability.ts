@@ -1,34 +1,14 @@
 // Kernel capability levels for the kptr_xchg-on-non-owning-node series, derived from probes (never from versions).
 
-/** Ordered levels: each includes everything below it. */
-export const LEVELS = ['nowalk', 'base', 'lock', 'nonown', 'full'] as const;
-export type Level = (typeof LEVELS)[number];
-
-export const LEVEL_MEANING: Record<Level, string> = {
-  nowalk: 'no bpf_rbtree_root/left/right kfuncs',
-  base: 'rbtree walk kfuncs, none of the series',
-  lock: 'series patch 1 only: kptr_xchg allowed under bpf_spin_lock',
-  nonown: 'series without the MEM_RCU part (v5): kptr_xchg on non-owning nodes',
-  full: 'full series: kptr_xchg on non-owning nodes, refcounted (MEM_RCU) ones too',
-};
-
-/** What the probes found: kfunc presence from BTF, verifier verdicts from loading probe programs. */
-export interface ProbeFacts {
-  kfuncs: Record<string, boolean>;
-  probes: Record<string, { loaded: boolean; message?: string }>;
-}
-
-export interface Capability {
-  level: Level;
-  walkKfuncs: boolean;
-  xchgUnderLock: boolean;
-  xchgNonOwn: boolean;
-  xchgNonOwnRcu: boolean;
-  /** Inconsistencies between probes (e.g. non-own works but under-lock does not). */
-  anomalies: string[];
-}
+export type { Capability, ProbeFacts } from '../results/model.js';
+import { type Capability, type ProbeFacts } from '../results/model.js';
+import type { AgentProbeFacts, ProbeRequest } from '../agent/protocol.js';
+import type { Level } from '../results/vocab.js';
+import { decidingLine } from './verdict.js';
 
 export const WALK_KFUNCS = ['bpf_rbtree_root', 'bpf_rbtree_left', 'bpf_rbtree_right'] as const;
+/** Kernel functions whose presence the probe reports (the walk kfuncs decide the level; the rest are recorded). */
+export const PROBE_KFUNCS = [...WALK_KFUNCS, 'bpf_rbtree_first', 'bpf_obj_new_impl', 'bpf_refcount_acquire_impl'] as const;
 export const PROBE_PROGRAMS = {
   walk: 'probe_walk',
   xchgUnderLock: 'probe_xchg_under_lock',
@@ -54,27 +34,15 @@ export function deriveCapability(facts: ProbeFacts): Capability {
   return { level, walkKfuncs, xchgUnderLock, xchgNonOwn, xchgNonOwnRcu, anomalies };
 }
 
-/** a >= b in level order. */
-export function atLeast(a: Level, b: Level): boolean {
-  return LEVELS.indexOf(a) >= LEVELS.indexOf(b);
+/** The agent request that probes a kernel with the compiled probe objects. */
+export function probeRequest(objects: readonly string[]): ProbeRequest {
+  return { op: 'probe', objects: [...objects], kfuncs: [...PROBE_KFUNCS] };
 }
 
-export const BENCH_VARIANTS = ['fast', 'baseline', 'stock', 'walk', 'empty'] as const;
-export type BenchVariant = (typeof BENCH_VARIANTS)[number];
-
-/** The lowest level on which each access variant loads. */
-export const VARIANT_NEEDS: Record<BenchVariant, Level> = {
-  fast: 'nonown',
-  baseline: 'lock',
-  stock: 'base',
-  walk: 'base',
-  empty: 'nowalk',
-};
-
-/** Variants that touch the payload (each access adds exactly 1 to a counter). */
-export const KPTR_VARIANTS: ReadonlySet<BenchVariant> = new Set(['fast', 'baseline', 'stock']);
-
-/** The bench program implementing a variant. */
-export function benchProgram(variant: BenchVariant): string {
-  return `bench_${variant}`;
+/** The agent's raw facts with each rejected probe's full log reduced to the line that decided it. */
+export function probeFacts(raw: AgentProbeFacts): ProbeFacts {
+  const probes = Object.fromEntries(
+    Object.entries(raw.probes).map(([program, probe]) => [program, probe.loaded ? { loaded: true } : { loaded: false, message: decidingLine(probe.log) || 'rejected without a log' }]),
+  );
+  return { kfuncs: raw.kfuncs, probes };
 }

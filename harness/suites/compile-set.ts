@@ -1,8 +1,10 @@
 // Compiles a folder (or file) of BPF sources for one target; compile errors are collected, not thrown.
-import { readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileBpf, type CompileResult } from '../bpf/compile.js';
 import type { VmlinuxHeader } from '../bpf/vmlinux-header.js';
+import type { Arch } from '../util/arch.js';
 import { KptrlabError, ExitCode } from '../util/errors.js';
 
 /** Every *.bpf.c under `path` (or `path` itself), sorted so runs are reproducible. */
@@ -21,16 +23,17 @@ export function bpfSources(path: string): string[] {
 }
 
 export interface CompiledSet {
-  objects: Array<{ path: string; source: string }>;
+  /** hash: sha256 of the object file (what `sha256sum` prints), the provenance of every result loaded from it. */
+  objects: Array<{ path: string; source: string; hash: string }>;
   errors: Array<{ source: string; firstError: string }>;
 }
 
 /** Compiles all sources against one header, in order. */
-export async function compileSet(sources: readonly string[], header: VmlinuxHeader, arch: 'x86' | 'arm64' = 'x86'): Promise<CompiledSet> {
+export async function compileSet(sources: readonly string[], header: VmlinuxHeader, arch: Arch = 'x86_64'): Promise<CompiledSet> {
   const set: CompiledSet = { objects: [], errors: [] };
   for (const source of sources) {
     const result: CompileResult = await compileBpf({ source, header, arch });
-    if (result.ok) set.objects.push({ path: result.object, source });
+    if (result.ok) set.objects.push({ path: result.object, source, hash: createHash('sha256').update(readFileSync(result.object)).digest('hex') });
     else set.errors.push({ source, firstError: result.firstError });
   }
   return set;

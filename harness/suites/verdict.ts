@@ -1,6 +1,6 @@
 // Decides whether a verifier case behaved as its annotations expect on a kernel of a given level.
 import type { CaseExpectation } from './annotations.js';
-import type { Level } from './capability.js';
+import type { Level } from '../results/vocab.js';
 
 export type Verdict = 'accept' | 'reject';
 

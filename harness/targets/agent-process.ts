@@ -6,9 +6,7 @@ import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
 import { AgentStream } from './agent-stream.js';
 import { runChild } from '../util/child.js';
 import { trackTempDir } from '../util/lifecycle.js';
-import { projectPath } from '../util/paths.js';
-
-export const AGENT_ENTRY = projectPath('dist', 'harness', 'agent', 'main.js');
+import { agentBundle } from './agent-bundle.js';
 
 /** Runs the local agent for one request; a crash or a missing 'done' is an infrastructure error. */
 export async function runLocalAgent(request: AgentRequest, onEvent: (event: AgentEvent) => void, timeoutMs: number): Promise<void> {
@@ -18,7 +16,7 @@ export async function runLocalAgent(request: AgentRequest, onEvent: (event: Agen
   writeFileSync(requestPath, JSON.stringify(request));
   const stream = new AgentStream(onEvent);
   try {
-    const result = await runChild(process.execPath, [AGENT_ENTRY, requestPath], {
+    const result = await runChild(process.execPath, [agentBundle(), requestPath], {
       stage: `agent ${request.op}`,
       timeoutMs,
       allowFailure: true,

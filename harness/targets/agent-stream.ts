@@ -2,11 +2,15 @@
 import type { AgentEvent } from '../agent/protocol.js';
 import { failureReport } from '../util/child.js';
 import { KptrlabError } from '../util/errors.js';
+import { helloProblem } from './agent-bundle.js';
 
 export class AgentStream {
   private finished = false;
   /** A line that began like an event but did not parse, unless a good event followed it. */
   private truncated: string | undefined;
+  /** Set when the first event is not a hello of this protocol: nothing after it is believed. */
+  private refused: string | undefined;
+  private greeted = false;
 
   constructor(private readonly onEvent: (event: AgentEvent) => void) {}
 
@@ -22,12 +26,19 @@ export class AgentStream {
       return;
     }
     this.truncated = undefined;
+    if (this.refused) return;
+    if (!this.greeted) {
+      this.greeted = true;
+      this.refused = event.type === 'hello' ? helloProblem(event.protocol) : `the agent's first event was ${event.type}, not hello`;
+      if (this.refused) return;
+    }
     if (event.type === 'done') this.finished = true;
     this.onEvent(event);
   };
 
   /** Throws AGENT_CRASHED with the stderr tail (and any extra context) unless the agent said 'done'. */
   assertFinished(what: string, exit: string, stderr: string, extra = ''): void {
+    if (this.refused) throw new KptrlabError('AGENT_PROTOCOL', `${what}: ${this.refused}`, { hint: 'Rebuild with npm run build so the bundle a target runs matches this kptrlab.' });
     if (this.finished) return;
     const cut = this.truncated === undefined ? '' : `\nits last event was cut off: ${this.truncated.slice(0, 200)}`;
     throw new KptrlabError('AGENT_CRASHED', `${what} ended without finishing (exit ${exit})${failureReport(what, 'kptrlab agent', [], stderr)}${cut}${extra}`, {

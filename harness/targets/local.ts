@@ -6,7 +6,7 @@ import { KptrlabError } from '../util/errors.js';
 import { kernelArchName } from './target.js';
 import { runLocalAgent } from './agent-process.js';
 import { bpfPermissionProblem } from './bpf-permission.js';
-import type { ProgramRun, Target, TargetInfo } from './target.js';
+import { hostMachine, type ProgramRun, type Target, type TargetInfo } from './target.js';
 import { runChild } from '../util/child.js';
 
 export class LocalTarget implements Target {
@@ -30,6 +30,10 @@ export class LocalTarget implements Target {
     const [file, ...args] = argv;
     const result = await runChild(file!, args, { stage: `run ${file}`, timeoutMs, allowFailure: true });
     return { exitCode: result.timedOut || result.exitCode < 0 ? null : result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  machineIdentity() {
+    return hostMachine();
   }
 
   async teardown(): Promise<void> {

@@ -1,25 +1,24 @@
 // A QEMU guest as a target: boots on preflight, runs the agent over SSH on the host's root (9p), scans the console for splats.
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
 import { kvmDeviceExists } from '../qemu/accel.js';
 import { prepareArm64Guest, type GuestRoot } from '../qemu/arm64-guest.js';
+import { guestBtf } from '../qemu/guest-btf.js';
 import { hostShares } from '../qemu/argv.js';
 import type { VmEventListener } from '../qemu/events.js';
-import type { VmArch } from '../qemu/machine.js';
+import type { Arch } from '../util/arch.js';
 import { Vm } from '../qemu/vm.js';
 import type { TargetResult } from '../results/model.js';
 import { scanSplats, type Splat } from '../results/splat.js';
 import { KptrlabError } from '../util/errors.js';
-import { hashParts } from '../util/hash.js';
 import { cacheRoot, projectPath, projectRoot } from '../util/paths.js';
-import { AGENT_ENTRY } from './agent-process.js';
+import { agentBundle } from './agent-bundle.js';
 import { AgentStream } from './agent-stream.js';
-import { timeUnitFor, type ProgramRun, type Target } from './target.js';
+import { hostMachine, timeUnitFor, type ProgramRun, type Target } from './target.js';
 
 export interface QemuTargetOptions {
   name: string;
-  arch: VmArch;
+  arch: Arch;
   kernel: {
     image: string;
     /** vmlinux or raw BTF for compiling BPF; omitted: the guest's /sys/kernel/btf/vmlinux is copied out at preflight. */
@@ -98,7 +97,7 @@ export class QemuTarget implements Target {
     if (!options.kernel.btfPath) this.fetchedBtf = await this.copyGuestBtf();
   }
 
-  /** Runs `node dist/harness/agent/main.js -` in the guest with the request on stdin; NDJSON lines become events. */
+  /** Runs the agent bundle (`node dist/agent/kptrlab-agent.mjs -`) in the guest with the request on stdin; NDJSON lines become events. */
   async runAgent(request: AgentRequest, onEvent: (event: AgentEvent) => void): Promise<void> {
     const vm = this.requireVm();
     const stream = new AgentStream(onEvent);
@@ -109,7 +108,7 @@ export class QemuTarget implements Target {
       this.scanConsole();
     }
     const splats = this.found.map((splat) => splat.line).slice(-3).join('\n');
-    stream.assertFinished(`agent ${request.op} in ${this.options.name}`, String(result.exitCode ?? result.signal), result.stderr, splats ? `\nkernel splats:\n${splats}` : '');
+    stream.assertFinished(`agent ${request.op} in ${this.options.name}`, String(result.exitCode ?? result.signal ?? 'unknown: the connection to the guest was lost'), result.stderr, splats ? `\nkernel splats:\n${splats}` : '');
   }
 
   /** Runs a program in the guest over SSH (the host root is the guest's /, so host paths work on x86_64). */
@@ -126,7 +125,18 @@ export class QemuTarget implements Target {
   agentCommand(): string[] {
     const guest = this.guestRoot ?? this.options.guestRoot;
     const env = Object.entries(guest?.agentEnv ?? {}).map(([key, value]) => `${key}=${value}`);
-    return ['env', `KPTRLAB_CACHE=${cacheRoot()}`, ...env, guest?.node ?? process.execPath, AGENT_ENTRY, '-'];
+    return ['env', `KPTRLAB_CACHE=${cacheRoot()}`, ...env, guest?.node ?? process.execPath, agentBundle(), '-'];
+  }
+
+  machineIdentity() {
+    const { options } = this;
+    return { ...hostMachine(), guest: `qemu ${options.arch}, ${options.cpus} vCPU, ${options.memoryMiB} MiB, ${this.info.accelerator}${this.info.timeUnit === 'icount-ns' ? ' with icount' : ''}` };
+  }
+
+  /** The guest console's last lines (kept when the guest dies or hangs mid-suite). */
+  consoleTail(lines = 40): string {
+    if (!this.vm) return '';
+    return this.vm.consoleText().trimEnd().split('\n').slice(-lines).join('\n');
   }
 
   /** Kernel splats found on the guest console so far. */
@@ -170,13 +180,6 @@ export class QemuTarget implements Target {
 
   // Cached by kernel image + release: the same kernel always has the same BTF.
   private async copyGuestBtf(): Promise<string> {
-    const key = hashParts([this.options.kernel.image, this.info.kernelRelease]).slice(0, 16);
-    const path = join(cacheRoot(), 'guest-btf', `${this.info.kernelRelease}-${key}`, 'vmlinux');
-    if (existsSync(path)) return path;
-    mkdirSync(dirname(path), { recursive: true });
-    const partial = `${path}.${process.pid}.tmp`;
-    await (await this.requireVm().ssh()).download('/sys/kernel/btf/vmlinux', partial);
-    renameSync(partial, path);
-    return path;
+    return guestBtf(this.options.kernel.image, this.info.kernelRelease, async (dest) => (await this.requireVm().ssh()).download('/sys/kernel/btf/vmlinux', dest));
   }
 }

@@ -1,28 +1,16 @@
 // One interface for every place the suites run: this machine, a QEMU guest, a real machine over SSH.
+import { cpus, hostname, release } from 'node:os';
 import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
+import type { MachineIdentity, TargetInfo } from '../results/model.js';
 import type { Splat } from '../results/splat.js';
+import { archFromNode } from '../util/arch.js';
 
-export type Accelerator = 'native' | 'kvm' | 'tcg';
+export { timeUnitFor, type Accelerator, type TimeUnit } from '../results/vocab.js';
+export type { TargetInfo } from '../results/model.js';
 
-/** ns: real time; icount-ns: TCG instruction counting (deterministic, not time); tcg-ns: emulated wall time (noise, never compared). */
-export type TimeUnit = 'ns' | 'icount-ns' | 'tcg-ns';
-
-/** The unit a target's timings are in, from its accelerator and whether TCG counts instructions. */
-export function timeUnitFor(accelerator: Accelerator, icount: boolean): TimeUnit {
-  if (accelerator !== 'tcg') return 'ns';
-  return icount ? 'icount-ns' : 'tcg-ns';
-}
-
-export interface TargetInfo {
-  /** Config name of the target ("local", "patched-x86_64", ...). */
-  name: string;
-  kind: 'local' | 'qemu' | 'ssh';
-  /** How time is measured there; TCG figures are never compared with KVM or bare-metal ones. */
-  accelerator: Accelerator;
-  /** Unit of benchmark durations: real nanoseconds, or icount virtual nanoseconds under TCG. */
-  timeUnit: TimeUnit;
-  kernelRelease: string;
-  arch: string;
+/** This machine's identity: the host name, its CPU model and running kernel. */
+export function hostMachine(): MachineIdentity {
+  return { hostname: hostname(), cpu: cpus()[0]?.model ?? 'unknown', kernelRelease: release() };
 }
 
 export interface ProgramRun {
@@ -44,11 +32,15 @@ export interface Target {
   runProgram(argv: readonly string[], timeoutMs: number): Promise<ProgramRun>;
   /** Kernel splats (panic, WARNING, KASAN, ...) seen on the target so far, where it can tell. */
   splats?(): Splat[];
+  /** The last lines of the target's console, where it has one (recorded when it dies or hangs). */
+  consoleTail?(): string;
+  /** The machine the target's results are measured on. */
+  machineIdentity(): MachineIdentity;
   /** Releases everything the target holds; safe to call twice. */
   teardown(): Promise<void>;
 }
 
-/** Node's arch names ('x64') as the kernel spells them ('x86_64'), so local and VM targets match. */
+/** Node's arch name as kptrlab spells it (x64 is x86_64), so local and VM targets match; one kptrlab has no names for stays as Node says it. */
 export function kernelArchName(nodeArch: string): string {
-  return nodeArch === 'x64' ? 'x86_64' : nodeArch;
+  return archFromNode(nodeArch) ?? nodeArch;
 }

@@ -52,6 +52,8 @@ export function describeError(error: unknown): string {
     if (innermost && !lines[0]!.includes(innermost)) lines.push(`  cause: ${innermost.split('\n')[0]}`);
     return lines.join('\n');
   }
+  // Errors of layers below util (the binding) that carry their own fix are expected, not crashes: no stack.
+  if (error instanceof Error && 'hint' in error && typeof (error as { code?: unknown }).code === 'string') return `${error.message} [${String((error as unknown as { code: string }).code)}]`;
   if (error instanceof Error) return error.stack ?? error.message;
   return String(error);
 }

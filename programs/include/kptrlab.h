@@ -186,7 +186,6 @@ extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __ksym;
 
 /* ------------------------------------------------------------------ shared workload types */
 
-#define KL_KEYS_MAX   8192	/* power of two */
 #define KL_MAX_DEPTH  64	/* red-black tree height bound: 2*log2(n+1) < 64 for any n */
 
 #define KL_TC_OK 0

@@ -1,6 +1,7 @@
 // The product's main job end to end: base, v5 and patched kernels booted under QEMU, suites inside, the A/B asserted.
 import t from 'tap';
 import type { TargetResult } from '../../harness/results/model.js';
+import { annotatedCaseCount } from '../helpers/cases.js';
 import { runCli } from '../helpers/cli.js';
 
 if (process.env.KPTRLAB_E2E !== '1') {
@@ -32,11 +33,16 @@ if (process.env.KPTRLAB_E2E !== '1') {
       t.ok(target, 'target ran');
       if (!target) continue;
       const name = target.target.name;
-      t.ok(target.cases.length >= 12, `${name}: ${target.cases.length} cases`);
+      t.equal(target.cases.length, annotatedCaseCount(), `${name}: every annotated case ran, once`);
       t.ok(target.cases.every((entry) => entry.status === 'pass'), `${name}: every case as annotated (unsafe ones rejected)`);
       const unsafe = target.cases.filter((entry) => /after_unlock|without_lock|leak_|wrong_payload|non_kptr|drop_nonown|other_tree/.test(entry.id));
-      t.ok(unsafe.length >= 8 && unsafe.every((entry) => entry.actual === 'reject'), `${name}: unsafe cases rejected`);
+      t.ok(unsafe.length === 12 && unsafe.every((entry) => entry.actual === 'reject'), `${name}: unsafe cases rejected`);
       t.ok(target.bench && target.bench.integrity.length === target.bench.sizes.length && target.bench.integrity.every((entry) => entry.ok), `${name}: integrity in every cell`);
+      // Keys spread over the whole tree: each variant touches every node of trees up to its total lookups.
+      for (const integrity of target.bench?.integrity ?? []) {
+        const total = (target.bench!.warmup + target.bench!.samples) * target.bench!.lookups * target.bench!.repeat;
+        t.ok(integrity.variants.length > 0 && integrity.variants.every((entry) => entry.distinctNodes.counted === Math.min(integrity.size, total)), `${name}@${integrity.size}: every variant touched min(size, lookups) distinct nodes`);
+      }
       t.ok(['kvm', 'tcg'].includes(target.target.accelerator), `${name}: accelerator labelled`);
       if (target.target.accelerator === 'tcg') t.ok(target.bench?.cells.every((cell) => cell.unit === 'icount-ns'), `${name}: TCG figures in icount-ns`);
       t.same(target.errors, [], `${name}: no errors or kernel splats`);
@@ -44,7 +50,8 @@ if (process.env.KPTRLAB_E2E !== '1') {
     const arm64 = targets.get('patched-arm64');
     t.equal(arm64?.target.arch, 'arm64', 'arm64 guest booted');
     t.equal(arm64?.capability?.level, 'full', 'arm64 patched kernel: the full series');
-    t.ok(arm64 && arm64.cases.length >= 12 && arm64.cases.every((entry) => entry.status === 'pass'), 'arm64: verifier matrix as annotated');
+    t.equal(arm64?.cases.length, annotatedCaseCount(), 'arm64: every annotated case ran');
+    t.ok(arm64?.cases.every((entry) => entry.status === 'pass'), 'arm64: verifier matrix as annotated');
     t.equal(verdict(arm64, 'fast_refcounted'), 'accept');
     t.same(arm64?.errors, [], 'arm64: no errors or kernel splats');
     t.ok(patched?.bench?.ratios.some((ratio) => ratio.numerator === 'stock' && ratio.denominator === 'fast' && ratio.ratio > 1), 'patched: stock/fast speedup measured');

@@ -6,7 +6,7 @@ import { vmlinuxHeader } from '../../harness/bpf/vmlinux-header.js';
 import { arm64DebianKernel } from '../../harness/qemu/arm64-distro-kernel.js';
 import { prepareArm64Guest } from '../../harness/qemu/arm64-guest.js';
 import { bpfSources, compileSet } from '../../harness/suites/compile-set.js';
-import type { ProbeFacts } from '../../harness/suites/capability.js';
+import { probeFacts, probeRequest, type ProbeFacts } from '../../harness/suites/capability.js';
 import { QemuTarget } from '../../harness/targets/qemu.js';
 import { cacheRoot, projectPath } from '../../harness/util/paths.js';
 
@@ -60,14 +60,14 @@ if (process.env.KPTRLAB_E2E !== '1') {
     t.equal((await vm.exec(['uname', '-m'], { timeoutMs: 60_000 })).stdout.trim(), 'aarch64');
 
     const header = await vmlinuxHeader(target.btfPath);
-    const probes = await compileSet(bpfSources(projectPath('programs', 'probes')), header);
+    const probes = await compileSet(bpfSources(projectPath('programs', 'probes')), header, 'arm64');
     t.comment(`probes compiled against the guest BTF: ${probes.objects.length} ok, ${probes.errors.length} failed`);
     let facts: ProbeFacts | undefined;
     let arch = '';
     const agentStart = Date.now();
-    await target.runAgent({ op: 'probe', objects: probes.objects.map((object) => object.path) }, (event) => {
+    await target.runAgent(probeRequest(probes.objects.map((object) => object.path)), (event) => {
       if (event.type === 'hello') arch = event.arch;
-      if (event.type === 'probe') facts = event.facts;
+      if (event.type === 'probe') facts = probeFacts(event.facts);
     });
     t.comment(`agent probe in the guest (node start over 9p → done): ${Date.now() - agentStart} ms; QEMU start → agent ready: ${Date.now() - started} ms`);
     t.equal(arch, 'arm64', 'the agent ran on arm64 with the arm64 binding');

@@ -24,8 +24,15 @@ t.test('kptrlab bench on the local kernel', { skip }, async (t) => {
       t.ok(cell.perLookup.ciLow <= cell.perLookup.median && cell.perLookup.median <= cell.perLookup.ciHigh, 'median inside its CI');
     }
     const integrity = bench.integrity.find((entry) => entry.size === size);
-    t.match(integrity, { ok: true, expectedNodes: size, checkNodes: size }, `integrity at ${size}`);
-    t.ok((integrity?.expectedSum ?? 0) > 0 && integrity?.checkSum === integrity?.expectedSum, 'counter sum equals accesses');
+    t.match(integrity, { ok: true, nodes: { expected: size, counted: size }, misses: 0, badSamples: 0 }, `integrity at ${size}`);
+    t.same(integrity?.variants.map((entry) => entry.variant).sort(), ['stock', 'walk'], 'each measured variant is checked on its own');
+    for (const entry of integrity?.variants ?? []) {
+      // quick.yaml: (warmup + samples) rounds × lookups × repeat accesses per variant, every one counted in the nodes.
+      t.equal(entry.accesses.counted, entry.accesses.expected, `${entry.variant}@${size}: accesses counted in the nodes`);
+      t.equal(entry.accesses.expected, (bench.warmup + bench.samples) * bench.lookups * bench.repeat, `${entry.variant}@${size}: every lookup hit`);
+      t.equal(entry.distinctNodes.counted, Math.min(size, (bench.warmup + bench.samples) * bench.lookups * bench.repeat), `${entry.variant}@${size}: distinct nodes`);
+    }
+    t.equal(bench.rawSamples.filter((entry) => entry.size === size).length, 3 * (bench.warmup + bench.samples), 'every raw sample kept, warm-up included');
     const stock = bench.cells.find((entry) => entry.size === size && entry.variant === 'stock')!;
     const walk = bench.cells.find((entry) => entry.size === size && entry.variant === 'walk')!;
     t.ok(stock.perAccess!.median > walk.perAccess!.median, `remove+readd costs more than a walk at ${size}`);

@@ -18,7 +18,7 @@ function agentsOf(parent: number): number[] {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
         const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        return cmdline.includes('agent/main.js') && stat.split(') ')[1]?.[0] !== 'Z' && cmdline.includes(String(parent)) === false;
+        return cmdline.includes('kptrlab-agent.mjs') && stat.split(') ')[1]?.[0] !== 'Z' && cmdline.includes(String(parent)) === false;
       } catch {
         return false;
       }

@@ -10,14 +10,14 @@ function target(name: string, level: 'base' | 'full', fastVerdict: 'accept' | 'r
     cases: [entry('fast_plain', fastVerdict), entry('stock', 'accept')],
     compileErrors: [],
     errors: [],
-    bench: { sizes: [16], samples: 10, lookups: 1, repeat: 1, seed: 1, rejected: [], cells: [], calibration: [], ratios, integrity: [], errors: [] },
+    bench: { sizes: [16], samples: 10, warmup: 0, lookups: 1, repeat: 1, seed: 1, unit: 'icount-ns', rejected: [], rawSamples: [], cells: [], calibration: [], ratios, integrity: [], errors: [] },
   };
 }
 
 const results = (targets: TargetResult[]): RunResults => ({
   schema: 'kptrlab.results',
-  schemaVersion: 1,
-  run: { id: 'r', configFile: 'c', startedAt: '', status: 'passed', host: { hostname: 'h', cpu: 'c', cores: 2, memoryGiB: 1 }, kptrlabVersion: '0' },
+  schemaVersion: 2,
+  run: { id: 'r', configFile: 'c', configHash: 'h', startedAt: '', status: 'passed', host: { hostname: 'h', cpu: 'c', cores: 2, memoryGiB: 1, kernelRelease: '6.18' }, kptrlab: { version: '0', commit: 'c' } },
   targets,
 });
 
@@ -30,7 +30,7 @@ t.test('verdict matrix marks the cases whose verdict changed between kernels', a
 });
 
 t.test('speedups carry the accelerator and unit, and only where the fast path ran', async (t) => {
-  const patched = target('patched', 'full', 'accept', [{ size: 16, numerator: 'stock', denominator: 'fast', n: 10, ratio: 2.5, ciLow: 2.4, ciHigh: 2.6 }]);
+  const patched = target('patched', 'full', 'accept', [{ size: 16, numerator: 'stock', denominator: 'fast', unit: 'icount-ns', n: 10, ratio: 2.5, ciLow: 2.4, ciHigh: 2.6 }]);
   const text = speedupTable(results([target('base', 'base', 'reject', []), patched]));
   t.match(text, /patched\s+tcg\s+16\s+2\.50x \[2\.40, 2\.60\]\s+-\s+icount-ns/);
   t.match(text, /base\s+tcg\s+16\s+-\s+-/);

@@ -1,10 +1,11 @@
 import t from 'tap';
 import { mkdtemp, rm, writeFile, truncate, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { entryFiles, verifyEntry, writeMarker } from '../../harness/kernel/entry.js';
-import { acquireLock } from '../../harness/kernel/lock.js';
+import { entryFiles, entryNames, verifyEntry, writeMarker } from '../../harness/kernel/entry.js';
+import { acquireLock } from '../../harness/util/lock.js';
 import { collectGarbage } from '../../harness/kernel/cache-admin.js';
 import { KptrlabError } from '../../harness/util/errors.js';
 
@@ -72,9 +73,18 @@ t.test('gc removes broken entries and leftovers of dead runs, keeps good ones', 
   await writeFile(join(root, 'half', entryFiles.image), 'x');
   await mkdir(join(root, '.staging', 'k-999999999'), { recursive: true });
   await mkdir(join(root, '.staging', `k-${process.pid}`), { recursive: true });
+  // Builds now happen in <key>.<pid>-<n>.tmp beside the entries.
+  await mkdir(join(root, 'good.999999999-1.tmp'));
+  await mkdir(join(root, `good.${process.pid}-1.tmp`));
+  t.same(await entryNames(root), ['good', 'half'], 'temp folders are not entries');
+  const preview = await collectGarbage(root, { dryRun: true });
+  t.ok(existsSync(join(root, 'half')), 'a dry run removes nothing');
   const report = await collectGarbage(root);
+  t.same(report.removed, preview.removed, 'the dry run said what gc then did');
   t.equal(report.kept, 1);
   t.ok(report.removed.includes(join(root, 'half')));
   t.ok(report.removed.includes(join(root, '.staging', 'k-999999999')));
+  t.ok(report.removed.includes(join(root, 'good.999999999-1.tmp')));
   t.notOk(report.removed.includes(join(root, '.staging', `k-${process.pid}`)), 'a live builder keeps its staging folder');
+  t.ok(existsSync(join(root, `good.${process.pid}-1.tmp`)), 'and its temp folder');
 });

@@ -2,6 +2,7 @@
 import t from 'tap';
 import type { RunResults, TargetResult } from '../../harness/results/model.js';
 import { runOutcome } from '../../harness/runner/outcome.js';
+import { integrity } from '../helpers/events.js';
 
 function target(overrides: Partial<TargetResult> = {}): TargetResult {
   return {
@@ -14,12 +15,12 @@ function target(overrides: Partial<TargetResult> = {}): TargetResult {
 }
 
 function run(...targets: TargetResult[]): RunResults {
-  return { schema: 'kptrlab.results', schemaVersion: 1, run: { id: 'r', configFile: 'c', startedAt: '', status: 'running', host: { hostname: 'h', cpu: 'c', cores: 2, memoryGiB: 24 }, kptrlabVersion: '0' }, targets } as RunResults;
+  return { schema: 'kptrlab.results', schemaVersion: 2, run: { id: 'r', configFile: 'c', configHash: 'h', startedAt: '', status: 'running', host: { hostname: 'h', cpu: 'c', cores: 2, memoryGiB: 24, kernelRelease: '6.18' }, kptrlab: { version: '0', commit: 'c' } }, targets };
 }
 
 const bench = (ok: boolean, errors: Array<{ message: string }> = []): TargetResult['bench'] => ({
-  sizes: [16], samples: 10, lookups: 200, repeat: 2, seed: 1, rejected: [], cells: [], calibration: [], ratios: [], errors,
-  integrity: [{ size: 16, ok, expectedSum: 4400, checkSum: ok ? 4400 : 4399, expectedNodes: 16, checkNodes: 16, misses: 0 }],
+  sizes: [16], samples: 10, warmup: 1, lookups: 200, repeat: 2, seed: 1, unit: 'ns', rejected: [], rawSamples: [], cells: [], calibration: [], ratios: [], errors,
+  integrity: [{ ...integrity(16, 4400, 16), ok }],
 });
 
 t.test('a clean run passes; every failure kind fails it with 1; infrastructure is 69', async (t) => {
@@ -29,6 +30,7 @@ t.test('a clean run passes; every failure kind fails it with 1; infrastructure i
     'a compile error': target({ compileErrors: [{ source: 'x.bpf.c', firstError: 'error', log: '' } as unknown as TargetResult['compileErrors'][number]] }),
     'a series mismatch (target error)': target({ errors: [{ stage: 'probe', message: 'declares full, finds lock', code: 'SERIES_MISMATCH' }] }),
     'a kernel splat': target({ errors: [{ stage: 'splat', message: 'kernel panic', code: 'KERNEL_SPLAT' }] }),
+    'a target that died mid-suite': target({ errors: [{ stage: 'bench', message: 'the target stopped answering', code: 'TARGET_DIED', consoleTail: 'Kernel panic' }] }),
     'a wrong integrity sum': target({ bench: bench(false) }),
     'a benchmark error': target({ bench: bench(true, [{ message: 'sample failed' }]) }),
   };

@@ -1,16 +1,17 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildQemuCommand, hostShares, type QemuSpec } from '../../harness/qemu/argv.js';
 import { paramsEnv } from '../../harness/qemu/run-share.js';
-import { ARM64_ROOTFS_RECIPE, checkBinfmt, mmdebstrapArgs, recipeKey, removeUnlessMounted } from '../../harness/qemu/arm64-rootfs.js';
+import { ARM64_ROOTFS_RECIPE, checkBinfmt, mmdebstrapArgs, recipeKey } from '../../harness/qemu/arm64-rootfs.js';
+import { removeUnlessMounted } from '../../harness/util/cached.js';
 import { gxxArgs } from '../../harness/qemu/arm64-native.js';
 import { arm64AptOptions } from '../../harness/qemu/arm64-distro-kernel.js';
 import { syncInit } from '../../harness/qemu/arm64-guest.js';
 import { nativePath, NATIVE_PATH } from '../../harness/native/loader.js';
 import { QemuTarget, type QemuTargetOptions } from '../../harness/targets/qemu.js';
-import { AGENT_ENTRY } from '../../harness/targets/agent-process.js';
+import { AGENT_BUNDLE } from '../../harness/targets/agent-bundle.js';
 import { projectPath } from '../../harness/util/paths.js';
 
 const base: QemuSpec = {
@@ -86,6 +87,7 @@ t.test('init script is copied into the image only when it changed', async (t) =>
   mkdirSync(join(dir, 'kptrlab'));
   syncInit(dir);
   t.equal(readFileSync(join(dir, 'kptrlab', 'init.sh'), 'utf8'), readFileSync(projectPath('vm-images', 'arm64', 'init.sh'), 'utf8'));
+  t.equal(statSync(join(dir, 'kptrlab', 'init.sh')).mode & 0o111, 0o111, 'executable: the guest runs it as init=');
   syncInit(dir);
 });
 
@@ -101,7 +103,7 @@ t.test('agent command: guest node and binding for a guest root, host node otherw
   };
   const guestRoot = { rootDir: '/r', node: '/usr/bin/node', init: '/kptrlab/init.sh', agentEnv: { KPTRLAB_NATIVE: '/c/n.node' }, rootfs: { dir: '/d', root: '/r', key: 'k' } };
   const arm = new QemuTarget({ ...options, guestRoot }).agentCommand();
-  t.same(arm.slice(2), ['KPTRLAB_NATIVE=/c/n.node', '/usr/bin/node', AGENT_ENTRY, '-']);
+  t.same(arm.slice(2), ['KPTRLAB_NATIVE=/c/n.node', '/usr/bin/node', AGENT_BUNDLE, '-']);
   const x86 = new QemuTarget({ ...options, arch: 'x86_64' }).agentCommand();
-  t.same(x86.slice(2), [process.execPath, AGENT_ENTRY, '-']);
+  t.same(x86.slice(2), [process.execPath, AGENT_BUNDLE, '-']);
 });

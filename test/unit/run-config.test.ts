@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../../harness/config/config-error.js';
+import { ConfigError } from '../../harness/util/config-error.js';
 import { DEFAULTS, parseRunConfig } from '../../harness/config/run-config.js';
 import { projectPath } from '../../harness/util/paths.js';
 

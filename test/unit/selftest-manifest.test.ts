@@ -1,6 +1,6 @@
 // kselftests/suite.yaml and lists.yaml: parsing with file/key errors, glob matching, expiry, requirements.
 import t from 'tap';
-import { ConfigError } from '../../harness/config/config-error.js';
+import { ConfigError } from '../../harness/util/config-error.js';
 import { globMatch, listMatch, loadSuiteManifest, loadTestLists, parseSuiteManifest, parseTestLists, requirementFor } from '../../harness/selftests/manifest.js';
 import { projectPath } from '../../harness/util/paths.js';
 

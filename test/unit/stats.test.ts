@@ -1,5 +1,6 @@
 import t from 'tap';
-import { median, medianCiRanks, pairedRatio, seededRandom, summarize } from '../../harness/results/stats.js';
+import { seededRandom } from '../../harness/agent/bench-plan.js';
+import { median, medianCiRanks, pairedRatio, summarize } from '../../harness/results/stats.js';
 
 t.test('median of odd and even lists', async (t) => {
   t.equal(median([3, 1, 2]), 2);
@@ -37,10 +38,10 @@ t.test('seeded random repeats and stays in [0,1)', async (t) => {
 t.test('paired ratio: point estimate inside its CI, deterministic', async (t) => {
   const top = [20, 21, 19, 22, 20, 21, 20, 19, 23, 20];
   const bottom = [10, 10.5, 9.5, 11, 10, 10, 10, 9.8, 11, 10];
-  const ratio = pairedRatio(top, bottom);
+  const ratio = pairedRatio(top, bottom, 2000, seededRandom(1));
   t.equal(ratio.n, 10);
   t.equal(ratio.ratio, median(top) / median(bottom));
   t.ok(ratio.ciLow <= ratio.ratio && ratio.ratio <= ratio.ciHigh, JSON.stringify(ratio));
   t.ok(ratio.ciLow > 1.7 && ratio.ciHigh < 2.3);
-  t.same(pairedRatio(top, bottom), ratio);
+  t.same(pairedRatio(top, bottom, 2000, seededRandom(1)), ratio);
 });

@@ -9,7 +9,7 @@ import { debianBootableKernel, type BootableKernel } from '../../harness/qemu/di
 import type { VmEvent } from '../../harness/qemu/events.js';
 import { Vm } from '../../harness/qemu/vm.js';
 import { bpfSources, compileSet } from '../../harness/suites/compile-set.js';
-import type { ProbeFacts } from '../../harness/suites/capability.js';
+import { probeFacts, probeRequest, type ProbeFacts } from '../../harness/suites/capability.js';
 import { QemuTarget } from '../../harness/targets/qemu.js';
 import { projectPath, setChildLogDir } from '../../harness/util/paths.js';
 import type { KptrlabError } from '../../harness/util/errors.js';
@@ -80,9 +80,9 @@ if (!existsSync(QEMU)) {
     let facts: ProbeFacts | undefined;
     let hello = '';
     const agentStart = Date.now();
-    await target.runAgent({ op: 'probe', objects: probes.objects.map((object) => object.path) }, (event) => {
+    await target.runAgent(probeRequest(probes.objects.map((object) => object.path)), (event) => {
       if (event.type === 'hello') hello = event.kernel;
-      if (event.type === 'probe') facts = event.facts;
+      if (event.type === 'probe') facts = probeFacts(event.facts);
     });
     t.comment(`agent probe run in the guest: ${Date.now() - agentStart} ms`);
     t.equal(hello, kernel.release, 'the agent ran in the guest kernel');

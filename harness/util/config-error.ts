@@ -1,4 +1,4 @@
-import { ExitCode, KptrlabError } from '../util/errors.js';
+import { ExitCode, KptrlabError } from './errors.js';
 
 export interface ConfigErrorDetails {
   file: string;

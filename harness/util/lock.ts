@@ -1,6 +1,6 @@
 // An exclusive lock file holding the owner's pid; a dead owner's lock is taken over, a live one is waited for.
 import { open, readFile, rm } from 'node:fs/promises';
-import { KptrlabError } from '../util/errors.js';
+import { KptrlabError } from './errors.js';
 
 /** A held lock; release() removes the file if it is still ours. */
 export interface HeldLock {
@@ -31,8 +31,8 @@ export async function acquireLock(path: string, waitMs: number, onWait?: (holder
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = Number.parseInt((await readFile(path, 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
-    if (!Number.isInteger(holder) || !pidAlive(holder)) {
+    const holder = await liveHolder(path);
+    if (holder === undefined) {
       // The holder died (SIGKILL, crash) or the file is half-written: the lock is stale.
       await rm(path, { force: true });
       continue;
@@ -50,6 +50,12 @@ export async function acquireLock(path: string, waitMs: number, onWait?: (holder
     reported = true;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+/** The live process holding the lock at `path`; undefined when there is no lock file or its holder is gone. */
+export async function liveHolder(path: string): Promise<number | undefined> {
+  const holder = Number.parseInt((await readFile(path, 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
+  return Number.isInteger(holder) && pidAlive(holder) ? holder : undefined;
 }
 
 async function releaseIfOurs(path: string): Promise<void> {
