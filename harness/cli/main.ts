@@ -2,7 +2,10 @@
 import { describeError, ExitCode, KptrlabError } from '../util/errors.js';
 import { cacheCommand } from './cache.js';
 import { doctorCommand } from './doctor.js';
+import { historyCommand } from './history.js';
 import { kernelCommand } from './kernel.js';
+import { compareCommand } from './compare.js';
+import { nightlyCommand } from './nightly.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run-command.js';
 
@@ -18,8 +21,16 @@ commands:
   verify  [--config <yaml>]      only the verifier matrix
   bench   [--config <yaml>] [--sizes 16,4096] [--samples N]
                                  only the benchmark
+  compare <run-a> <run-b> [--config <yaml>]
+                                 run b against the baseline a: verdict changes, verifier cost deltas, cells with
+                                 95 % CIs and a Mann–Whitney U test; exit 1 on a regression (thresholds: compare:)
+  nightly --config <yaml> [--db PATH]
+                                 run, add to the history, compare with the previous nightly of that config, find
+                                 change points; print and save new regressions and improvements; exit 1 on one
   report  <run dir> [--reporter table|tap|json]
                                  re-render a saved run from its event log (events.ndjson) alone
+  history import|runs|series [--db PATH]
+                                 the SQLite history: import run folders, list them, one cell over runs with change points (docs/history.md)
   selftests [--config <yaml>]    the kernel tree's own rbtree/kptr selftests (kselftests/suite.yaml), judged by
                                  the tree's annotations, compared with the tree's test_progs where it builds
 options for run/verify/bench/selftests:
@@ -43,6 +54,12 @@ async function main(argv: string[]): Promise<number> {
       return cacheCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'history':
+      return historyCommand(rest);
+    case 'compare':
+      return compareCommand(rest);
+    case 'nightly':
+      return nightlyCommand(rest);
     case 'run':
     case 'verify':
     case 'bench':

@@ -79,6 +79,14 @@ export interface OutputConfig {
   dir: string;
 }
 
+/** When `kptrlab compare` and `kptrlab nightly` call a benchmark cell a regression. */
+export interface CompareConfig {
+  /** Slower by at least this many percent (of the baseline's median)… */
+  slowdownPercent: number;
+  /** …with a two-sided Mann–Whitney U p below alpha. */
+  alpha: number;
+}
+
 export interface RunConfig {
   file: string;
   /** The kernels: section (variants to build), when the config has one. */
@@ -91,6 +99,7 @@ export interface RunConfig {
   bench: BenchConfig;
   selftests: SelftestsConfig;
   output: OutputConfig;
+  compare: CompareConfig;
 }
 
 export const DEFAULTS = {
@@ -109,11 +118,12 @@ export const DEFAULTS = {
   },
   selftests: { enabled: false, suite: 'kselftests/suite.yaml', lists: 'kselftests/lists.yaml', testProgs: true },
   output: { dir: 'results' },
+  compare: { slowdownPercent: 3, alpha: 0.05 },
 } as const;
 
 export const MIN_SAMPLES = 10;
 export const MAX_TREE_SIZE = 1 << 20;
-const TOP_KEYS = ['schemaVersion', 'name', 'kernels', 'targets', 'probes', 'verify', 'bench', 'selftests', 'output'] as const;
+const TOP_KEYS = ['schemaVersion', 'name', 'kernels', 'targets', 'probes', 'verify', 'bench', 'selftests', 'output', 'compare'] as const;
 const QEMU_DEFAULTS = { cpus: 2, memoryMiB: 2048, accel: 'auto', icount: true, bootTimeoutSec: 180, execTimeoutSec: 1800 } as const;
 
 /** Parses and validates YAML text; every error names file, line, key, expected, given and fix. */
@@ -134,6 +144,7 @@ export function parseRunConfig(file: string, text: string): RunConfig {
     bench: parseBench(root.at('bench')),
     selftests: { enabled: false, suite: '', lists: '', source: { kind: 'debian', package: '', suite: '' }, testProgs: false },
     output: parseOutput(root.at('output')),
+    compare: parseCompare(root.at('compare')),
   };
   config.selftests = parseSelftests(root.at('selftests'), config.kernels?.source);
   checkAcrossFields(root, config);
@@ -221,6 +232,14 @@ function parseBench(cursor: Cursor): BenchConfig {
 function parseOutput(cursor: Cursor): OutputConfig {
   cursor.keys(['dir']);
   return { dir: cursor.at('dir').string({ default: DEFAULTS.output.dir }) };
+}
+
+function parseCompare(cursor: Cursor): CompareConfig {
+  cursor.keys(['slowdownPercent', 'alpha']);
+  return {
+    slowdownPercent: cursor.at('slowdownPercent').number({ default: DEFAULTS.compare.slowdownPercent, min: 0, max: 1000 }),
+    alpha: cursor.at('alpha').number({ default: DEFAULTS.compare.alpha, min: 0.0001, max: 0.5 }),
+  };
 }
 
 function checkAcrossFields(root: Cursor, config: RunConfig): void {

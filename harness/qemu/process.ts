@@ -41,9 +41,17 @@ export function startQemu(command: QemuCommand, identity: { name: string; runDir
   const unregister = registerVm({ pid, ownerPid: process.pid, name: identity.name, runDir: identity.runDir, startedAt: new Date().toISOString() });
   const removeHook = addExitHook(unregister);
   const stderr: string[] = [];
+  // QEMU may write one message in several pieces ("qemu-system-x86_64:" then the rest): lines are joined across chunks.
+  let partial = '';
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr.push(...chunk.toString().split('\n').filter((line) => line.trim()));
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    stderr.push(...lines.filter((line) => line.trim()));
     if (stderr.length > 200) stderr.splice(0, stderr.length - 200);
+  });
+  child.stderr?.on('end', () => {
+    if (partial.trim()) stderr.push(partial);
+    partial = '';
   });
   let done = false;
   const exited = new Promise<QemuExit>((resolve) => {

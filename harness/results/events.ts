@@ -10,7 +10,7 @@ export const EVENTS_SCHEMA = 'kptrlab.events';
 export const EVENTS_SCHEMA_VERSION = 1;
 
 /** The bench parameters a target's benchmark starts with (everything of BenchResult that is not a result). */
-export type BenchStart = Pick<BenchResult, 'sizes' | 'samples' | 'warmup' | 'lookups' | 'repeat' | 'seed' | 'unit'> & { variants: BenchVariant[] };
+export type BenchStart = Pick<BenchResult, 'sizes' | 'samples' | 'warmup' | 'lookups' | 'repeat' | 'seed' | 'unit' | 'objectHash'> & { variants: BenchVariant[] };
 
 export type RunEvent =
   | { type: 'run-start'; schema: typeof EVENTS_SCHEMA; schemaVersion: typeof EVENTS_SCHEMA_VERSION; run: Omit<RunInfo, 'status'>; resultsPath: string; targets: string[] }

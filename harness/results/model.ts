@@ -166,6 +166,8 @@ export interface BenchResult {
   repeat: number;
   seed: number;
   unit: TimeUnit;
+  /** sha256 of the bench object every cell was measured with. */
+  objectHash?: string;
   rejected: Array<{ variant: BenchVariant; message: string }>;
   /** Every raw sample in arrival order, including those of a size that never finished. */
   rawSamples: SampleRecord[];

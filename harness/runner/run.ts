@@ -4,6 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { RunConfig } from '../config/run-config.js';
+import { openHistory } from '../history/db.js';
+import { ingestRun } from '../history/ingest.js';
 import { EVENT_LOG_NAME, EventLogWriter } from '../results/event-log.js';
 import { EVENTS_SCHEMA, EVENTS_SCHEMA_VERSION, type RunEvent } from '../results/events.js';
 import type { RunInfo, RunResults } from '../results/model.js';
@@ -21,6 +23,8 @@ import { runOnTarget } from './target-run.js';
 export interface RunOptions {
   /** Overrides config.output.dir. */
   outputDir?: string;
+  /** Told the run's folder as soon as it exists (nightly compares it afterwards). */
+  onRunDir?: (dir: string) => void;
   now?: () => Date;
 }
 
@@ -55,6 +59,7 @@ export async function executeRun(config: RunConfig, subscribe: (bus: EventBus) =
   const id = newRunId(started);
   const runDir = join(resolve(options.outputDir ?? config.output.dir), id);
   const resultsPath = join(runDir, RESULTS_FILE_NAME);
+  options.onRunDir?.(runDir);
   const bus = new EventBus(new EventLogWriter(join(runDir, EVENT_LOG_NAME)));
   bus.subscribe(resultsFileWriter(resultsPath));
   subscribe(bus);
@@ -110,7 +115,25 @@ export async function executeRun(config: RunConfig, subscribe: (bus: EventBus) =
   removeHook();
   setChildLogDir(undefined);
   bus.close();
+  if (outcome.status !== 'interrupted') recordInHistory(runDir);
   return outcome.exitCode;
+}
+
+/** Adds the finished run to the history database (KPTRLAB_HISTORY=off skips it); a failure there warns, the run's own result stands. */
+export function recordInHistory(runDir: string): string | undefined {
+  if (process.env.KPTRLAB_HISTORY === 'off') return undefined;
+  try {
+    const db = openHistory();
+    try {
+      ingestRun(db, runDir);
+      return db.path;
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    process.stderr.write(`kptrlab: the run was not added to the history database: ${describeError(error)}\n`);
+    return undefined;
+  }
 }
 
 export { ExitCode };

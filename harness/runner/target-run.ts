@@ -138,5 +138,5 @@ export async function runOnTarget({ config, target, targetConfig, bus, kernel, r
   }
 
   const benchObject = bench.objects[0];
-  if (benchEnabled && benchObject) await suite('bench', () => runBenchSuite(target, benchObject.path, config.bench, capability.level, emit));
+  if (benchEnabled && benchObject) await suite('bench', () => runBenchSuite(target, benchObject, config.bench, capability.level, emit));
 }

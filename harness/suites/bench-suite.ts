@@ -26,11 +26,11 @@ export function planVariants(variants: readonly BenchVariant[], level: Level): {
 }
 
 /** Runs the benchmark for every size, reporting each raw sample, then cells, ratios and the integrity record per size. */
-export async function runBenchSuite(target: Target, object: string, config: BenchConfig, level: Level, report: (event: TargetEventBody) => void): Promise<void> {
+export async function runBenchSuite(target: Target, object: { path: string; hash?: string }, config: BenchConfig, level: Level, report: (event: TargetEventBody) => void): Promise<void> {
   const plan = planVariants(config.variants, level);
   const measuredVariants: BenchVariant[] = [...plan.run, 'empty'];
   const unit = target.info.timeUnit;
-  report({ type: 'bench-start', bench: { sizes: config.sizes, samples: config.samples, warmup: config.warmup, lookups: config.lookups, repeat: config.repeat, seed: config.seed, unit, variants: measuredVariants } });
+  report({ type: 'bench-start', bench: { sizes: config.sizes, samples: config.samples, warmup: config.warmup, lookups: config.lookups, repeat: config.repeat, seed: config.seed, unit, objectHash: object.hash, variants: measuredVariants } });
   const bySize = new Map<number, SampleRecord[]>();
   const keysLength = new Map<number, number>();
   const error = (message: string, size?: number) => report({ type: 'bench-error', size, message });
@@ -53,7 +53,7 @@ export async function runBenchSuite(target: Target, object: string, config: Benc
   };
 
   await target.runAgent(
-    { op: 'bench', object, variants: plan.run, rejectProbe: plan.reject, sizes: config.sizes, samples: config.samples, warmup: config.warmup, lookups: config.lookups, repeat: config.repeat, seed: config.seed },
+    { op: 'bench', object: object.path, variants: plan.run, rejectProbe: plan.reject, sizes: config.sizes, samples: config.samples, warmup: config.warmup, lookups: config.lookups, repeat: config.repeat, seed: config.seed },
     (event) => {
       if (event.type === 'bench-rejected') {
         const loaded = event.code === 'ELOADED';

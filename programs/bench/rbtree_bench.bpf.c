@@ -104,6 +104,25 @@ static __always_inline struct bench_node *walk_to(__u64 key)
 	return NULL;
 }
 
+/*
+ * Extra work per walk access, none by default. The harness's sensitivity benchmark (bench/sensitivity.ts)
+ * compiles a wrapper that defines KL_PAD_WALK=k before including this file, to inject a known slowdown
+ * of k multiply-adds per access and measure what the detectors find.
+ */
+#ifndef KL_PAD_WALK
+#define KL_PAD_WALK 0
+#endif
+
+static __always_inline __u64 kl_pad(__u64 acc, __u64 key)
+{
+	int j;
+
+#pragma unroll
+	for (j = 0; j < KL_PAD_WALK; j++)
+		acc = acc * 31 + (key ^ j);
+	return acc;
+}
+
 static __always_inline __u64 key_at(__u32 start, int i)
 {
 	return keys[(start + i) & (KL_KEYS_MAX - 1)];
@@ -234,6 +253,7 @@ int bench_walk(struct __sk_buff *skb)
 		n = walk_to(key);
 		if (n) {
 			acc += n->key;	/* consume the node so the walk is not optimised out */
+			acc = kl_pad(acc, key);
 			n->walk_visits++;
 			h++;
 		} else {

@@ -1,12 +1,19 @@
 // Runs the real CLI (bin/kptrlab.js) as a child, the way a user does, and reads the results file it wrote.
 import { execa } from 'execa';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResults } from '../../harness/results/model.js';
 import { projectPath } from '../../harness/util/paths.js';
 
 export const CLI = projectPath('bin', 'kptrlab.js');
+
+// Runs end by adding themselves to the history database: tests keep theirs in a throwaway one, never the user's.
+if (!process.env.KPTRLAB_HISTORY) {
+  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-history-'));
+  process.env.KPTRLAB_HISTORY = join(dir, 'history.db');
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+}
 
 export interface CliRun {
   exitCode: number;

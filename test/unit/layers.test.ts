@@ -19,9 +19,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   targets: ['agent', 'bpf', 'qemu', 'results', 'util'],
   suites: ['agent', 'bpf', 'config', 'results', 'targets', 'util'],
   selftests: ['agent', 'bpf', 'config', 'kernel', 'native', 'results', 'suites', 'targets', 'util'],
-  runner: ['bpf', 'config', 'kernel', 'qemu', 'results', 'selftests', 'suites', 'targets', 'util'],
+  runner: ['bpf', 'config', 'history', 'kernel', 'qemu', 'results', 'selftests', 'suites', 'targets', 'util'],
   report: ['results'],
-  cli: ['bpf', 'config', 'kernel', 'native', 'qemu', 'report', 'results', 'runner', 'selftests', 'suites', 'targets', 'util'],
+  history: ['results', 'util'],
+  cli: ['agent', 'bpf', 'config', 'history', 'kernel', 'native', 'qemu', 'report', 'results', 'runner', 'selftests', 'suites', 'targets', 'util'],
 };
 
 const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|^\s*import\s+'(\.[^']+)'/gm;

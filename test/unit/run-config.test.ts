@@ -71,14 +71,16 @@ t.test('YAML syntax errors carry the line', async (t) => {
 
 t.test('the JSON Schema lists exactly the keys the parser accepts', async (t) => {
   const schema = JSON.parse(readFileSync(projectPath('config', 'schema', 'run-config.schema.json'), 'utf8'));
-  t.same(Object.keys(schema.properties).sort(), ['bench', 'kernels', 'name', 'output', 'probes', 'schemaVersion', 'selftests', 'targets', 'verify']);
-  for (const [section, key] of [['bench', 'sampels'], ['verify', 'case'], ['output', 'folder'], ['selftests', 'suit']] as const) {
+  t.same(Object.keys(schema.properties).sort(), ['bench', 'compare', 'kernels', 'name', 'output', 'probes', 'schemaVersion', 'selftests', 'targets', 'verify']);
+  for (const [section, key] of [['bench', 'sampels'], ['verify', 'case'], ['output', 'folder'], ['selftests', 'suit'], ['compare', 'slowdown']] as const) {
     const error = errorOf(`name: x\n${section}:\n  ${key}: 1\n`);
     const allowed = error.details.expected.replace('one of the keys ', '').split(', ').sort();
     t.same(Object.keys(schema.properties[section].properties).sort(), allowed, `${section} keys match`);
   }
   t.equal(schema.properties.bench.properties.samples.default, DEFAULTS.bench.samples);
   t.same(schema.properties.bench.properties.sizes.default, DEFAULTS.bench.sizes);
+  t.equal(schema.properties.compare.properties.slowdownPercent.default, DEFAULTS.compare.slowdownPercent);
+  t.equal(schema.properties.compare.properties.alpha.default, DEFAULTS.compare.alpha);
 });
 
 t.test('qemu targets: kernel variant checked against the kernels: section', async (t) => {

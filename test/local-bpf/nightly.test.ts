@@ -1,0 +1,43 @@
+// Nightly through the real CLI on this kernel (verifier only, so nothing here is statistical): the first run is the
+// baseline, the next is compared with it, a run that fails is a new regression (exit 1), and every run lands in history.
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { openHistory } from '../../harness/history/db.js';
+import { listRuns } from '../../harness/history/queries.js';
+import { bpfSkipReason } from '../helpers/bpf-env.js';
+import { CLI } from '../helpers/cli.js';
+
+const skip = bpfSkipReason();
+if (skip) t.comment(`skipping local BPF tests: ${skip}`);
+
+t.test('kptrlab nightly: baseline, compared run, a failing run, all in history', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-nightly-local-'));
+  const db = join(dir, 'history.db');
+  const output = join(dir, 'results');
+  const config = join(dir, 'nightly.yaml');
+  const write = (series: string) => writeFileSync(config, `name: nightly-local\ntargets:\n  - {name: local, kind: local, series: ${series}}\nbench: {enabled: false}\n`);
+  const nightly = () => execa(process.execPath, [CLI, 'nightly', '--config', config, '--db', db, '--output', output], { reject: false, env: { KPTRLAB_NO_UI: '1' } });
+  write('absent');
+  const first = await nightly();
+  t.equal(first.exitCode, 0, first.stderr.slice(-300));
+  t.match(first.stdout, /the first nightly of this config \(nothing to compare with\)[\s\S]*no new regression/);
+  const second = await nightly();
+  t.equal(second.exitCode, 0);
+  const [firstId, secondId] = readdirSync(output).sort();
+  t.match(second.stdout, new RegExp(`nightly ${secondId}: compared with the previous nightly ${firstId}`));
+  t.match(second.stdout, /verifier cases: 19 compared, 0 changed/);
+  t.ok(existsSync(join(output, secondId!, 'nightly.json')) && existsSync(join(output, secondId!, 'nightly.txt')), 'the report is saved with the run');
+  // The kernel is not what the config now declares: every case still passes, the target fails, so the run does.
+  write('full');
+  const third = await nightly();
+  t.equal(third.exitCode, 1, 'a new failure is a new regression');
+  const history = openHistory(db);
+  try {
+    t.equal(listRuns(history, {}).length, 3, 'every nightly was added to the history');
+  } finally {
+    history.close();
+  }
+});
