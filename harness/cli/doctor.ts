@@ -1,4 +1,5 @@
 // `kptrlab doctor`: what this machine can do, each check with the fix when it fails.
+import { defaultHistoryPath, sqliteVersion } from '../history/db.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { findClang } from '../bpf/toolchain.js';
@@ -42,6 +43,7 @@ export async function doctorCommand(write: (text: string) => void = (text) => pr
   const bpftool = await versionOf('bpftool', ['version'], /bpftool v(\S+)/);
   checks.push({ name: 'bpftool', ok: Boolean(bpftool), detail: bpftool ?? 'not found', fix: 'bash scripts/install-deps' });
   checks.push(await bindingCheck());
+  checks.push(historyCheck());
   for (const arch of ARCHES) {
     const version = await versionOf(ARCH_NAMES[arch].qemuSystem, ['--version'], /version (\S+)/);
     checks.push({ name: `qemu ${arch}`, ok: Boolean(version), detail: version ?? 'not found (needed for VM targets only)', optional: true, fix: 'bash scripts/install-deps' });
@@ -72,6 +74,15 @@ async function bindingCheck(): Promise<Check> {
 }
 
 // /dev/kvm can exist and still not run a guest: show what the last probe boot on this machine found.
+// The run history needs the better-sqlite3 addon, which build:native compiles for this Node.
+function historyCheck(): Check {
+  try {
+    return { name: 'history (SQLite)', ok: true, detail: `better-sqlite3 with SQLite ${sqliteVersion()}; database ${defaultHistoryPath()}` };
+  } catch (error) {
+    return { name: 'history (SQLite)', ok: false, detail: (error as Error).message, fix: 'npm run build:native' };
+  }
+}
+
 async function kvmCheck(): Promise<Check> {
   if (!existsSync('/dev/kvm')) return { name: '/dev/kvm', ok: false, detail: 'absent: VM targets use TCG', optional: true };
   const known = (await openKvmMemo(ARCH_NAMES.x86_64.qemuSystem)).known();

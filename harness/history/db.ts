@@ -56,6 +56,21 @@ export function openHistory(path: string = defaultHistoryPath(), options: OpenOp
   }
 }
 
+/** The SQLite version the addon links, from a throwaway in-memory database (doctor's check that it loads here). */
+export function sqliteVersion(): string {
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(':memory:');
+  } catch (error) {
+    throw openError(':memory:', error);
+  }
+  try {
+    return String(sqlite.prepare('SELECT sqlite_version() AS version').pluck().get());
+  } finally {
+    sqlite.close();
+  }
+}
+
 /** The SQLite handle of an open database; for harness/history/ modules only. */
 export function sqliteOf(db: HistoryDb): Database.Database {
   const sqlite = handles.get(db);
