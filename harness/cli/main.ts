@@ -21,7 +21,7 @@ commands:
   verify  [--config <yaml>]      only the verifier matrix
   bench   [--config <yaml>] [--sizes 16,4096] [--samples N]
                                  only the benchmark
-  compare <run-a> <run-b> [--config <yaml>]
+  compare <run-a> <run-b> [--config <yaml>] | compare <run> --baseline last-good|previous [--db PATH]
                                  run b against the baseline a: verdict changes, verifier cost deltas, cells with
                                  95 % CIs and a Mann–Whitney U test; exit 1 on a regression (thresholds: compare:)
   nightly --config <yaml> [--db PATH]

@@ -203,7 +203,7 @@ export function cellSeries(db: HistoryDb, key: CellKey): SeriesPoint[] {
 }
 
 /** The latest finished run of the same config (by hash, else by file) that started before `before`. */
-export function previousRun(db: HistoryDb, options: { configHash?: string; configFile?: string; before: string }): RunRow | undefined {
+export function previousRun(db: HistoryDb, options: { configHash?: string; configFile?: string; before: string; passedOnly?: boolean }): RunRow | undefined {
   const anchor = runById(db, options.before);
   if (!anchor) {
     throw new KptrlabError('HISTORY_UNKNOWN_RUN', `run ${options.before} is not in the history database ${db.path}`, {
@@ -212,7 +212,9 @@ export function previousRun(db: HistoryDb, options: { configHash?: string; confi
     });
   }
   const [column, value] = options.configHash !== undefined ? ['config_hash', options.configHash] : ['config_file', options.configFile ?? anchor.configFile];
-  const row = sqliteOf(db).prepare(`SELECT * FROM runs WHERE ${column} = ? AND status != 'running' AND (started_at, id) < (?, ?)
+  // passedOnly: the last good run (--baseline last-good), else any finished one.
+  const status = options.passedOnly ? "status = 'passed'" : "status != 'running'";
+  const row = sqliteOf(db).prepare(`SELECT * FROM runs WHERE ${column} = ? AND ${status} AND (started_at, id) < (?, ?)
     ORDER BY started_at DESC, id DESC LIMIT 1`).get(value, anchor.startedAt, anchor.id) as Raw | undefined;
   return row && toRun(row);
 }

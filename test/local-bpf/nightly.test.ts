@@ -34,10 +34,26 @@ t.test('kptrlab nightly: baseline, compared run, a failing run, all in history',
   write('full');
   const third = await nightly();
   t.equal(third.exitCode, 1, 'a new failure is a new regression');
+  // A fourth, passing again: its previous run is the failed third, its last good one the second.
+  write('absent');
+  t.equal((await nightly()).exitCode, 0);
+  const ids = readdirSync(output).sort();
   const history = openHistory(db);
   try {
-    t.equal(listRuns(history, {}).length, 3, 'every nightly was added to the history');
+    t.equal(listRuns(history, {}).length, 4, 'every nightly was added to the history');
   } finally {
     history.close();
   }
+  const compare = (baseline: string) => execa(process.execPath, [CLI, 'compare', join(output, ids[3]!), '--baseline', baseline, '--db', db], { reject: false });
+  const lastGood = await compare('last-good');
+  t.match(lastGood.stdout, new RegExp(`^compare ${ids[1]} \\(baseline\\) → ${ids[3]}`));
+  t.equal(lastGood.exitCode, 0, 'nothing regressed against the last good run');
+  const previous = await compare('previous');
+  t.match(previous.stdout, new RegExp(`^compare ${ids[2]} \\(baseline\\) → ${ids[3]}`));
+  const unknown = await compare('yesterday');
+  t.equal(unknown.exitCode, 2);
+  t.match(unknown.stderr, /--baseline yesterday: unknown baseline[\s\S]*last-good, previous/);
+  const oldest = await execa(process.execPath, [CLI, 'compare', join(output, ids[0]!), '--baseline', 'previous', '--db', db], { reject: false });
+  t.equal(oldest.exitCode, 2, 'the first run has no baseline');
+  t.match(oldest.stderr, /no finished run of .* before/);
 });
