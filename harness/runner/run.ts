@@ -1,6 +1,6 @@
 // Runs a config: every target in turn; every event goes to the run's log, the reducer, results.json and the reporters.
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { RunConfig } from '../config/run-config.js';
@@ -12,6 +12,7 @@ import type { RunInfo, RunResults } from '../results/model.js';
 import { RESULTS_FILE_NAME, writeResultsFile } from '../results/results-file.js';
 import type { Target } from '../targets/target.js';
 import { describeError, ExitCode, KptrlabError, messageWithCauses, type ExitCodeValue } from '../util/errors.js';
+import { sha256OfFile } from '../util/hash.js';
 import { addExitHook, isInterrupted } from '../util/lifecycle.js';
 import { projectPath, projectRoot, setChildLogDir } from '../util/paths.js';
 import { prepareTarget } from './targets.js';
@@ -71,7 +72,7 @@ export async function executeRun(config: RunConfig, subscribe: (bus: EventBus) =
   };
   // Ctrl-C or a kill ends the process mid-run: the log says so, keeping everything that finished.
   const removeHook = addExitHook(() => end('interrupted', ExitCode.interrupted));
-  const configHash = createHash('sha256').update(readFileSync(config.file)).digest('hex');
+  const configHash = sha256OfFile(config.file);
   bus.emit({
     type: 'run-start',
     schema: EVENTS_SCHEMA,

@@ -1,11 +1,11 @@
 // Compiles a folder (or file) of BPF sources for one target; compile errors are collected, not thrown.
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileBpf, type CompileResult } from '../bpf/compile.js';
 import type { VmlinuxHeader } from '../bpf/vmlinux-header.js';
 import type { Arch } from '../util/arch.js';
 import { KptrlabError, ExitCode } from '../util/errors.js';
+import { sha256OfFile } from '../util/hash.js';
 
 /** Every *.bpf.c under `path` (or `path` itself), sorted so runs are reproducible. */
 export function bpfSources(path: string): string[] {
@@ -33,7 +33,7 @@ export async function compileSet(sources: readonly string[], header: VmlinuxHead
   const set: CompiledSet = { objects: [], errors: [] };
   for (const source of sources) {
     const result: CompileResult = await compileBpf({ source, header, arch });
-    if (result.ok) set.objects.push({ path: result.object, source, hash: createHash('sha256').update(readFileSync(result.object)).digest('hex') });
+    if (result.ok) set.objects.push({ path: result.object, source, hash: sha256OfFile(result.object) });
     else set.errors.push({ source, firstError: result.firstError });
   }
   return set;

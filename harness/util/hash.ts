@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /** sha256 hex of a sequence of strings/buffers, each length-prefixed so boundaries count. */
@@ -15,4 +16,9 @@ export function hashParts(parts: ReadonlyArray<string | Uint8Array>): string {
 /** sha256 hex of a file's content. */
 export async function hashFile(path: string): Promise<string> {
   return hashParts([await readFile(path)]);
+}
+
+/** Plain sha256 hex of a file's bytes (what `sha256sum` prints): the provenance hashes of objects, configs and bundles. */
+export function sha256OfFile(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
