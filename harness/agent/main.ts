@@ -4,6 +4,7 @@ import { arch, release } from 'node:os';
 import { libbpfVersion } from '../native/index.js';
 import { runBench } from './bench.js';
 import { emit } from './emit.js';
+import { readEnvironment } from './environment.js';
 import { probeKernel } from './probe.js';
 import { AGENT_PROTOCOL_VERSION, type AgentRequest } from './protocol.js';
 import { runSelftests } from './selftest.js';
@@ -22,6 +23,7 @@ function main(): number {
   else if (request.op === 'verify') runVerify(request);
   else if (request.op === 'bench') runBench(request);
   else if (request.op === 'selftest') runSelftests(request);
+  else if (request.op === 'environment') emit({ type: 'environment', record: readEnvironment('/', request.sampleMs) });
   else {
     process.stderr.write(`agent: unknown op ${(request as { op: string }).op}\n`);
     return 2;

@@ -3,7 +3,7 @@
 import type { VerifierStats } from '../native/stats.js';
 
 /** Checked by the orchestrator on 'hello': a bundle from another kptrlab is refused, not misread. */
-export const AGENT_PROTOCOL_VERSION = 2;
+export const AGENT_PROTOCOL_VERSION = 3;
 
 /** Bench variants the agent runs: the program of each and its access-count slot in the bench object (null: counts nothing). */
 export const AGENT_BENCH_VARIANTS = {
@@ -74,10 +74,53 @@ export interface SelftestRequest {
   jobs: SelftestJob[];
 }
 
-export type AgentRequest = ProbeRequest | VerifyRequest | BenchRequest | SelftestRequest;
+/** Reads the measured machine's state (CPU, frequency, mitigations, load, other activity) from /proc and /sys. */
+export interface EnvironmentRequest {
+  op: 'environment';
+  /** How long to watch other processes' CPU time (default 250 ms). */
+  sampleMs?: number;
+}
+
+export type AgentRequest = ProbeRequest | VerifyRequest | BenchRequest | SelftestRequest | EnvironmentRequest;
 
 /** The verifier's statistics as parsed from the log (the same shape travels on the wire). */
 export type VerifierStatsWire = VerifierStats;
+
+/** The measured machine's environment; null or 'unknown' where its file is absent (results/model.ts holds the same shape). */
+export interface EnvironmentRecordWire {
+  cpu: {
+    model: string;
+    microcode: string | null;
+    online: number | null;
+    /** Physical cores (distinct thread-sibling sets of the online CPUs) and the most threads one of them has. */
+    cores: number | null;
+    threadsPerCore: number | null;
+    smt: { control: string | null; active: boolean | null };
+    numaNodes: number | null;
+  };
+  cpufreq: {
+    /** Distinct scaling governors over the policies (null: no cpufreq policy at all). */
+    governors: string[] | null;
+    driver: string | null;
+    /** Whether boost/turbo is on, and the file that said so. */
+    boost: { enabled: boolean | null; source: string | null };
+  };
+  /** CPU lists as the kernel prints them ('' when none). */
+  isolatedCpus: string | null;
+  nohzFull: string | null;
+  cmdline: string | null;
+  /** /sys/devices/system/cpu/vulnerabilities: file name → the kernel's text (null: no such folder). */
+  mitigations: Record<string, string> | null;
+  memory: { totalKiB: number | null; availableKiB: number | null };
+  loadavg: [number, number, number] | null;
+  activity: {
+    sampleMs: number;
+    /** Other processes above 5 % of one CPU during the sample, busiest first (null: /proc could not be sampled). */
+    busy: Array<{ pid: number; comm: string; percent: number }> | null;
+    /** Distinct non-root uids with a process on a terminal, not counting whoever started the agent (see agent/activity.ts). */
+    otherUsers: number | null;
+  };
+}
 
 export type AgentEvent =
   | { type: 'hello'; protocol: number; kernel: string; arch: string; libbpf: string; pid: number }
@@ -121,4 +164,5 @@ export type AgentEvent =
       /** Why kptrlab cannot run the job as the tree's runner would (the subtest fails, so only a deny entry silences it). */
       unsupported?: string;
     }
+  | { type: 'environment'; record: EnvironmentRecordWire }
   | { type: 'done' };

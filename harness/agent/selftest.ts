@@ -2,7 +2,8 @@
 import { BpfObject, probeProgFlags } from '../native/index.js';
 import { effectiveFlags, PROG_FLAGS } from './prog-flags.js';
 import { emit } from './emit.js';
-import { readProcText, unprivDisabledReason } from './unpriv.js';
+import { readProcText } from './proc-text.js';
+import { unprivDisabledReason } from './unpriv.js';
 import type { SelftestJob, SelftestRequest } from './protocol.js';
 
 // TEST_DATA_LEN and the output room test_loader's do_prog_test_run uses.

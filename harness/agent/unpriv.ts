@@ -2,15 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { gunzipSync } from 'node:zlib';
-
-/** A /proc or /boot file's text, or undefined when it cannot be read. */
-export function readProcText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
+import { readProcText } from './proc-text.js';
 
 // Like gzopen: a plain /boot/config-<release> or the gzipped /proc/config.gz.
 function kernelConfig(): string | undefined {

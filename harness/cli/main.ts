@@ -4,6 +4,7 @@ import { cacheCommand } from './cache.js';
 import { doctorCommand } from './doctor.js';
 import { historyCommand } from './history.js';
 import { kernelCommand } from './kernel.js';
+import { machineCommand } from './machine.js';
 import { compareCommand } from './compare.js';
 import { nightlyCommand } from './nightly.js';
 import { reportCommand } from './report.js';
@@ -17,6 +18,8 @@ commands:
                                  build kernel variants from one source tree, cached by content
   cache   list|gc [--dry-run] [--older-than DAYS]
                                  list every cached artifact kind; remove leftovers, broken and old entries
+  machine list|check|clean [NAME] (--machines FILE | --config <yaml>)
+                                 lab machines over SSH: the inventory, what one lacks for the agent, its cache folder
   run     --config <yaml>        run the verifier matrix and the benchmark as the config says
   verify  [--config <yaml>]      only the verifier matrix
   bench   [--config <yaml>] [--sizes 16,4096] [--samples N]
@@ -54,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       return cacheCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'machine':
+      return machineCommand(rest);
     case 'history':
       return historyCommand(rest);
     case 'compare':

@@ -5,6 +5,7 @@ import type { SourceSpec } from '../kernel/source.js';
 import { SERIES, type Series } from '../results/vocab.js';
 import { ARCHES, ARCH_NAMES, type Arch } from '../util/arch.js';
 import { Cursor } from '../util/yaml-cursor.js';
+import { parseMachinesKey, pickMachines, type MachineInventory, type MachineSpec } from './machines.js';
 
 export const CONFIG_SCHEMA_VERSION = 1;
 
@@ -34,7 +35,18 @@ export interface QemuTargetConfig {
   series?: Series;
 }
 
-export type TargetConfig = LocalTargetConfig | QemuTargetConfig;
+/** A real machine reached over SSH (its own running kernel, real nanoseconds). */
+export interface MachineTargetConfig {
+  name: string;
+  kind: 'machine';
+  machine: MachineSpec;
+  /** tune: true or {cpu: N}: performance governor, boost off, SMT siblings offline, agent pinned; all restored after. */
+  tune?: { cpu?: number };
+  bench: boolean;
+  series?: Series;
+}
+
+export type TargetConfig = LocalTargetConfig | QemuTargetConfig | MachineTargetConfig;
 
 export interface VerifyConfig {
   enabled: boolean;
@@ -94,6 +106,8 @@ export interface RunConfig {
   schemaVersion: number;
   name: string;
   targets: TargetConfig[];
+  /** The machines: inventory (inline or from its file); machine targets pick from it. */
+  machines: MachineInventory;
   probes: string;
   verify: VerifyConfig;
   bench: BenchConfig;
@@ -123,7 +137,7 @@ export const DEFAULTS = {
 
 export const MIN_SAMPLES = 10;
 export const MAX_TREE_SIZE = 1 << 20;
-const TOP_KEYS = ['schemaVersion', 'name', 'kernels', 'targets', 'probes', 'verify', 'bench', 'selftests', 'output', 'compare'] as const;
+const TOP_KEYS = ['schemaVersion', 'name', 'kernels', 'machines', 'targets', 'probes', 'verify', 'bench', 'selftests', 'output', 'compare'] as const;
 const QEMU_DEFAULTS = { cpus: 2, memoryMiB: 2048, accel: 'auto', icount: true, bootTimeoutSec: 180, execTimeoutSec: 1800 } as const;
 
 /** Parses and validates YAML text; every error names file, line, key, expected, given and fix. */
@@ -138,7 +152,8 @@ export function parseRunConfig(file: string, text: string): RunConfig {
     kernels: root.at('kernels').isMissing() ? undefined : parseKernelsSection(file, text),
     schemaVersion,
     name: root.at('name').string(),
-    targets: parseTargets(root.at('targets')),
+    machines: new Map(),
+    targets: [],
     probes: root.at('probes').string({ default: DEFAULTS.probes }),
     verify: parseVerify(root.at('verify')),
     bench: parseBench(root.at('bench')),
@@ -146,21 +161,47 @@ export function parseRunConfig(file: string, text: string): RunConfig {
     output: parseOutput(root.at('output')),
     compare: parseCompare(root.at('compare')),
   };
+  config.machines = parseMachinesKey(root.at('machines'));
+  config.targets = parseTargets(root.at('targets'), config.machines);
   config.selftests = parseSelftests(root.at('selftests'), config.kernels?.source);
   checkAcrossFields(root, config);
   return config;
 }
 
-function parseTargets(cursor: Cursor): TargetConfig[] {
+function parseTargets(cursor: Cursor, machines: MachineInventory): TargetConfig[] {
   if (cursor.isMissing()) return [{ name: 'local', kind: 'local', bench: true }];
-  return cursor.list().map((item) => {
-    const kind = item.at('kind').oneOf(['local', 'qemu'] as const, 'local');
+  return cursor.list().flatMap((item): TargetConfig[] => {
+    const kind = item.at('kind').oneOf(['local', 'qemu', 'machine'] as const, 'local');
     if (kind === 'local') {
       item.keys(['name', 'kind', 'bench', 'series']);
-      return { name: item.at('name').string({ default: kind }), kind, bench: item.at('bench').boolean({ default: true }), series: parseSeries(item.at('series')) };
+      return [{ name: item.at('name').string({ default: kind }), kind, bench: item.at('bench').boolean({ default: true }), series: parseSeries(item.at('series')) }];
     }
-    return parseQemuTarget(item);
+    if (kind === 'machine') return parseMachineTargets(item, machines);
+    return [parseQemuTarget(item)];
   });
+}
+
+// One target per picked machine: by name (the target's name defaults to the machine's) or by labels (named after each machine).
+function parseMachineTargets(item: Cursor, machines: MachineInventory): MachineTargetConfig[] {
+  item.keys(['name', 'kind', 'machine', 'labels', 'tune', 'bench', 'series']);
+  const tuneAt = item.at('tune');
+  let tune: { cpu?: number } | undefined;
+  if (tuneAt.isScalar()) tune = tuneAt.boolean() ? {} : undefined;
+  else if (!tuneAt.isMissing()) {
+    tuneAt.keys(['cpu']);
+    tune = { cpu: tuneAt.at('cpu').isMissing() ? undefined : tuneAt.at('cpu').number({ integer: true, min: 0, max: 4095 }) };
+  }
+  const machine = item.at('machine').optionalString();
+  const labels = item.at('labels').isMissing() ? undefined : item.at('labels').stringList();
+  if ((machine === undefined) === (labels === undefined)) item.fail('exactly one of machine: <name> or labels: [...]', 'Pick a machine of the machines: inventory by name, or every machine with some labels.');
+  if (machines.size === 0) item.at('machine').fail('a machine of the machines: inventory, which is empty', 'Add a machines: section or file (see docs/lab-machines.md).');
+  if (machine !== undefined && !machines.has(machine)) item.at('machine').fail(`one of the machines ${[...machines.keys()].join(', ')}`, 'Add the machine to the inventory or fix the name.');
+  const picked = pickMachines(machines, { machine, labels });
+  if (picked.length === 0) item.at('labels').fail(`labels some machine has (known machines: ${[...machines.values()].map((spec) => `${spec.name} [${spec.labels.join(', ')}]`).join('; ')})`, 'Fix the labels or label a machine.');
+  const bench = item.at('bench').boolean({ default: true });
+  const series = parseSeries(item.at('series'));
+  const name = item.at('name').optionalString();
+  return picked.map((spec) => ({ name: machine !== undefined ? name ?? spec.name : `${name ? `${name}@` : ''}${spec.name}`, kind: 'machine', machine: spec, ...(tune ? { tune } : {}), bench, series }));
 }
 
 function parseQemuTarget(item: Cursor): QemuTargetConfig {

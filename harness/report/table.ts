@@ -3,6 +3,7 @@ import type { RunEvent } from '../results/events.js';
 import type { CaseResult, IntegrityResult, RunResults, TargetResult } from '../results/model.js';
 import { BENCH_VARIANTS, LEVEL_MEANING, type TimeUnit } from '../results/vocab.js';
 import { speedupTable, verdictMatrix } from './ab-summary.js';
+import { environmentLine } from './environment-line.js';
 
 // What each unit means, printed above a benchmark table so nobody reads icount as time.
 const UNIT_LABEL: Record<TimeUnit, string> = {
@@ -133,6 +134,9 @@ export class TableReporter implements Reporter {
     if (speedups) this.line(`\nfast-path speedups (ratio of medians, 95% CI; never compare across accelerators):\n${indent(speedups, '  ')}`);
     const selftests = selftestMatrix(results);
     if (selftests) this.line(`\nkernel tree selftests across kernels (XFAIL: expected only because the config declares less of the series there):\n${indent(selftests, '  ')}`);
+    for (const target of results.targets) {
+      if (target.provenance?.environment) this.line(`environment on ${target.target.name}: ${environmentLine(target.provenance.environment)}`);
+    }
     for (const target of results.targets) {
       if (target.selftests) this.line(`selftests on ${target.target.name}: ${selftestCounts(target.selftests.tests) || 'none run'}${target.selftests.testProgs ? `; test_progs: ${target.selftests.testProgs.note}` : ''}`);
     }

@@ -1,7 +1,7 @@
 // The run's event log vocabulary (schema kptrlab.events, version 1): everything a run learns is one of these,
 // appended to <run dir>/events.ndjson as it happens; results.json and every report are folds over them.
 import type {
-  BenchResult, Capability, CaseResult, CellResult, IntegrityResult, ProbeFacts, Provenance, RatioResult, RunInfo, RunStatus,
+  BenchResult, Capability, CaseResult, CellResult, EnvironmentPhase, EnvironmentRecord, IntegrityResult, ProbeFacts, Provenance, RatioResult, RunInfo, RunStatus,
   SampleRecord, SelftestResult, SelftestsResult, TargetError, TargetInfo,
 } from './model.js';
 import type { BenchVariant } from './vocab.js';
@@ -19,6 +19,8 @@ export type RunEvent =
   | { type: 'target-ready'; target: TargetInfo }
   /** Merged into the target's provenance as it becomes known (kernel at build, objects at compile, libbpf at hello). */
   | { type: 'provenance'; target: string; provenance: Partial<Provenance> }
+  /** The measured machine's environment; record null with a `problem` when it could not be read (a warning, not a failure). */
+  | { type: 'environment'; target: string; phase: EnvironmentPhase; record: EnvironmentRecord | null; problem?: string }
   | { type: 'capability'; target: string; capability: Capability; facts: ProbeFacts }
   | { type: 'compile-error'; target: string; source: string; firstError: string }
   | { type: 'case'; target: string; result: CaseResult }

@@ -37,7 +37,7 @@ export interface Capability {
 export interface TargetInfo {
   /** Config name of the target ("local", "patched", ...). */
   name: string;
-  kind: 'local' | 'qemu' | 'ssh';
+  kind: 'local' | 'qemu' | 'machine';
   /** How time is measured there; TCG figures are never compared with KVM or bare-metal ones. */
   accelerator: Accelerator;
   timeUnit: TimeUnit;
@@ -55,6 +55,66 @@ export interface MachineIdentity {
   kernelRelease: string;
   /** VM targets: the emulated machine QEMU gave the guest. */
   guest?: string;
+}
+
+/** The measured machine's state, read on it from /proc and /sys; null or 'unknown' where its file was absent (docs/results-schema.md). */
+export interface EnvironmentRecord {
+  cpu: {
+    model: string;
+    microcode: string | null;
+    online: number | null;
+    /** Physical cores (distinct thread-sibling sets of the online CPUs) and the most threads one of them has. */
+    cores: number | null;
+    threadsPerCore: number | null;
+    smt: { control: string | null; active: boolean | null };
+    numaNodes: number | null;
+  };
+  cpufreq: {
+    /** Distinct scaling governors over the policies (null: no cpufreq policy at all). */
+    governors: string[] | null;
+    driver: string | null;
+    /** Whether boost/turbo is on, and the file that said so. */
+    boost: { enabled: boolean | null; source: string | null };
+  };
+  /** CPU lists as the kernel prints them ('' when none). */
+  isolatedCpus: string | null;
+  nohzFull: string | null;
+  cmdline: string | null;
+  /** /sys/devices/system/cpu/vulnerabilities: file name → the kernel's text. */
+  mitigations: Record<string, string> | null;
+  memory: { totalKiB: number | null; availableKiB: number | null };
+  loadavg: [number, number, number] | null;
+  activity: {
+    sampleMs: number;
+    /** Other processes above 5 % of one CPU during the sample, busiest first. */
+    busy: Array<{ pid: number; comm: string; percent: number }> | null;
+    /** Distinct non-root uids with a process on a terminal, not counting whoever started the run. */
+    otherUsers: number | null;
+  };
+}
+
+/** When the environment was read: right after the target's preflight, and after its last suite. */
+export type EnvironmentPhase = 'before' | 'after';
+
+/** One write of `tune:` on a lab machine. */
+export interface TuneChange {
+  what: 'governor' | 'boost' | 'smt-sibling';
+  path: string;
+  from: string;
+  to: string;
+  /** Why the machine did not take it (read-only file, EINVAL, ...); undefined when applied. */
+  refused?: string;
+}
+
+/** What `tune:` did to a lab machine, and whether it was undone. */
+export interface TuneRecord {
+  /** The CPU the agent was pinned to. */
+  cpu: number;
+  changes: TuneChange[];
+  /** What the machine cannot tune at all (no cpufreq, no boost switch, no SMT). */
+  unavailable: string[];
+  /** After teardown: files whose value differs from the one before tuning (empty: fully restored). */
+  notRestored?: string[];
 }
 
 /** What produced a target's results; every case and cell of the target stands on it. */
@@ -77,6 +137,10 @@ export interface Provenance {
   timeUnit: TimeUnit;
   /** Where the orchestrator ran, and what the target ran on (the host itself, or a VM on it). */
   machine: MachineIdentity;
+  /** The measured machine's environment before and after the suites; a capture that failed is a warning, never a failure. */
+  environment?: Partial<Record<EnvironmentPhase, EnvironmentRecord>> & { warnings?: string[] };
+  /** What `tune:` changed on a lab machine for the measurement, and (once torn down) whether it was restored. */
+  tune?: TuneRecord;
 }
 
 export interface CaseResult {

@@ -53,6 +53,14 @@ function applyToTarget(entry: TargetResult, event: RunEvent): void {
       if (event.provenance.libbpf) entry.libbpf = event.provenance.libbpf;
       break;
     }
+    case 'environment': {
+      // A target whose kernel provenance is not known yet still keeps its environment.
+      const provenance = (entry.provenance ??= { objects: {} } as NonNullable<TargetResult['provenance']>);
+      const environment = (provenance.environment ??= {});
+      if (event.record) environment[event.phase] = event.record;
+      if (event.problem) (environment.warnings ??= []).push(`${event.phase}: ${event.problem}`);
+      break;
+    }
     case 'capability':
       entry.capability = { ...event.capability, facts: event.facts };
       break;

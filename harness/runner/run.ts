@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { RunConfig } from '../config/run-config.js';
+import type { RunConfig, TargetConfig } from '../config/run-config.js';
 import { openHistory } from '../history/db.js';
 import { ingestRun } from '../history/ingest.js';
 import { EVENT_LOG_NAME, EventLogWriter } from '../results/event-log.js';
@@ -53,6 +53,19 @@ function resultsFileWriter(path: string): (event: RunEvent, state: RunResults) =
   };
 }
 
+/**
+ * The targets grouped by the machine they measure on, in config order: this host (local and QEMU targets, which share
+ * its CPUs) is one lane, each lab machine (host:port) another. A lane's targets run in turn, lanes at the same time.
+ */
+export function targetLanes(targets: readonly TargetConfig[]): TargetConfig[][] {
+  const lanes = new Map<string, TargetConfig[]>();
+  for (const target of targets) {
+    const lane = target.kind === 'machine' ? `machine ${target.machine.host}:${target.machine.port}` : 'this host';
+    lanes.set(lane, [...(lanes.get(lane) ?? []), target]);
+  }
+  return [...lanes.values()];
+}
+
 /** Executes the run and returns its exit code (0 pass, 1 failures, 2 config, 69 infrastructure, 130 interrupted). */
 export async function executeRun(config: RunConfig, subscribe: (bus: EventBus) => void, options: RunOptions = {}): Promise<ExitCodeValue> {
   const now = options.now ?? (() => new Date());
@@ -83,8 +96,7 @@ export async function executeRun(config: RunConfig, subscribe: (bus: EventBus) =
   });
   let infrastructureFailed = false;
   let configProblem = false;
-  for (const targetConfig of config.targets) {
-    if (isInterrupted()) break;
+  const runTarget = async (targetConfig: TargetConfig): Promise<void> => {
     let target: Target | undefined;
     try {
       const prepared = await prepareTarget(config, targetConfig, bus);
@@ -92,13 +104,13 @@ export async function executeRun(config: RunConfig, subscribe: (bus: EventBus) =
       bus.emit({ type: 'target-start', target: { ...target.info } });
       await runOnTarget({ config, target, targetConfig, bus, kernel: prepared.kernel, runDir: dirname(resultsPath) });
     } catch (error) {
-      if (isInterrupted()) break;
+      if (isInterrupted()) return;
       // A path or setting the user must fix is a usage error (2), anything else stopped the harness (69).
       if (error instanceof KptrlabError && error.exitCode === ExitCode.usage) configProblem = true;
       else infrastructureFailed = true;
       // A target that failed before it started still gets an entry, so the failure is in the results.
       if (!bus.state?.targets.some((entry) => entry.target.name === targetConfig.name)) {
-        const placeholder = { name: targetConfig.name, kind: targetConfig.kind, accelerator: targetConfig.kind === 'local' ? ('native' as const) : ('tcg' as const), timeUnit: 'ns' as const, kernelRelease: 'unknown', arch: 'arch' in targetConfig ? targetConfig.arch : 'unknown' };
+        const placeholder = { name: targetConfig.name, kind: targetConfig.kind, accelerator: targetConfig.kind === 'qemu' ? ('tcg' as const) : ('native' as const), timeUnit: 'ns' as const, kernelRelease: 'unknown', arch: 'arch' in targetConfig ? targetConfig.arch : 'unknown' };
         bus.emit({ type: 'target-start', target: placeholder });
       }
       const code = error instanceof KptrlabError ? error.code : 'INTERNAL';
@@ -107,8 +119,19 @@ export async function executeRun(config: RunConfig, subscribe: (bus: EventBus) =
       bus.emit({ type: 'error', target: targetConfig.name, stage: 'target', message, code, hint, fatal: true });
     } finally {
       await target?.teardown();
+      // Whether the tuned machine is back as it was: known only after teardown.
+      const tune = target?.tuneRecord?.();
+      if (tune?.notRestored) bus.emit({ type: 'provenance', target: targetConfig.name, provenance: { tune: structuredClone(tune) } });
+      if (tune?.notRestored?.length) bus.emit({ type: 'error', target: targetConfig.name, stage: 'tune', code: 'TUNE_NOT_RESTORED', message: `the machine was not restored after tuning: ${tune.notRestored.join(', ')} differ from before the run`, hint: 'Set them back by hand (values in provenance.tune of results.json).', fatal: false });
     }
-  }
+  };
+  // Each machine runs its targets one after another; different machines run at the same time.
+  await Promise.all(targetLanes(config.targets).map(async (lane) => {
+    for (const targetConfig of lane) {
+      if (isInterrupted()) break;
+      await runTarget(targetConfig);
+    }
+  }));
   const outcome = isInterrupted()
     ? { status: 'interrupted' as const, exitCode: ExitCode.interrupted }
     : configProblem && !infrastructureFailed ? { status: 'error' as const, exitCode: ExitCode.usage } : runOutcome(bus.state!, infrastructureFailed);

@@ -4,16 +4,18 @@ import { relative, resolve } from 'node:path';
 import { vmlinuxHeader } from '../bpf/vmlinux-header.js';
 import type { RunConfig, TargetConfig } from '../config/run-config.js';
 import type { RunEvent, TargetEventBody } from '../results/events.js';
-import type { Capability, ProbeFacts, Provenance } from '../results/model.js';
+import type { Capability, EnvironmentPhase, ProbeFacts, Provenance } from '../results/model.js';
 import { seriesFits, SERIES_LEVEL, type Series } from '../results/vocab.js';
 import { runSelftestSuite } from '../selftests/suite.js';
 import { runBenchSuite } from '../suites/bench-suite.js';
 import { deriveCapability, probeFacts, probeRequest } from '../suites/capability.js';
 import { bpfSources, compileSet } from '../suites/compile-set.js';
+import { captureEnvironment } from '../suites/environment.js';
 import { runVerifySuite } from '../suites/verify-suite.js';
 import type { Target } from '../targets/target.js';
 import { isArch } from '../util/arch.js';
 import { KptrlabError, messageWithCauses } from '../util/errors.js';
+import { isInterrupted } from '../util/lifecycle.js';
 import { projectRoot } from '../util/paths.js';
 import type { EventBus } from './events.js';
 
@@ -56,8 +58,25 @@ export interface TargetRun {
   runDir: string;
 }
 
-/** Runs the configured suites on one target, reporting every result as it arrives. */
-export async function runOnTarget({ config, target, targetConfig, bus, kernel, runDir }: TargetRun): Promise<void> {
+/** Reads the measured machine's environment on the target and logs it (a failed read is logged as a warning). */
+async function logEnvironment({ target, bus }: TargetRun, phase: EnvironmentPhase): Promise<void> {
+  bus.emit({ type: 'stage', target: target.info.name, stage: `environment ${phase}` });
+  bus.emit({ ...(await captureEnvironment(target, phase)), target: target.info.name });
+}
+
+/** Runs the configured suites on one target, reporting every result as it arrives; the machine's environment is read before and after them. */
+export async function runOnTarget(run: TargetRun): Promise<void> {
+  const status = { ready: false, died: false };
+  try {
+    await runStages(run, status);
+  } finally {
+    // The machine's state at the end, also after a failed suite; a target that died or never got ready has nothing to say.
+    if (status.ready && !status.died && !isInterrupted()) await logEnvironment(run, 'after');
+  }
+}
+
+async function runStages(run: TargetRun, status: { ready: boolean; died: boolean }): Promise<void> {
+  const { config, target, targetConfig, bus, kernel, runDir } = run;
   const name = target.info.name;
   const emit = (body: TargetEventBody) => bus.emit({ ...body, target: name } as RunEvent);
   const stage = (label: string) => emit({ type: 'stage', stage: label });
@@ -76,6 +95,7 @@ export async function runOnTarget({ config, target, targetConfig, bus, kernel, r
     } catch (error) {
       const code = targetDeathCode(error);
       if (!code) throw error;
+      status.died = true;
       checkSplats(label);
       emit({ type: 'error', stage: label, code, message: `the target stopped answering during ${label}: ${messageWithCauses(error as KptrlabError)}`, consoleTail: target.consoleTail?.() });
       return false;
@@ -87,10 +107,14 @@ export async function runOnTarget({ config, target, targetConfig, bus, kernel, r
 
   stage('preflight');
   await target.preflight();
+  const tune = target.tuneRecord?.();
+  if (tune) emit({ type: 'provenance', provenance: { tune: structuredClone(tune) } });
   // Booting told us the kernel release and the accelerator actually used.
   bus.emit({ type: 'target-ready', target: { ...target.info } });
   const provenance = (objects: Record<string, string>, more: Partial<Provenance> = {}) => emit({ type: 'provenance', provenance: { objects, ...more } });
   provenance({}, { kernel: { ...kernel, release: target.info.kernelRelease }, series: { declared: targetConfig.series }, accelerator: target.info.accelerator, timeUnit: target.info.timeUnit, machine: target.machineIdentity() });
+  status.ready = true;
+  await logEnvironment(run, 'before');
 
   stage('compile');
   const header = await vmlinuxHeader(target.btfPath);

@@ -7,6 +7,7 @@ import { arm64DebianKernel } from '../qemu/arm64-distro-kernel.js';
 import { arm64Rootfs } from '../qemu/arm64-rootfs.js';
 import { debianBootableKernel } from '../qemu/distro-boot.js';
 import { LocalTarget } from '../targets/local.js';
+import { MachineTarget } from '../targets/machine.js';
 import { QemuTarget } from '../targets/qemu.js';
 import type { Target } from '../targets/target.js';
 import { readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ export type KernelProvenance = Omit<Provenance['kernel'], 'release'>;
 export async function prepareTarget(config: RunConfig, target: TargetConfig, bus: EventBus): Promise<{ target: Target; kernel: KernelProvenance }> {
   if (target.kind === 'local') return { target: new LocalTarget(target.name), kernel: { source: `running kernel ${version()}` } };
   const stage = (text: string) => bus.emit({ type: 'stage', target: target.name, stage: text });
+  if (target.kind === 'machine') return { target: new MachineTarget({ ...target.machine, name: target.name, tune: target.tune }, stage), kernel: { source: 'running kernel of the machine' } };
   let kernel: { image: string; btfPath?: string; release?: string };
   let initrd: string | undefined;
   let provenance: KernelProvenance;

@@ -2,6 +2,7 @@
 import ssh2, { type ClientChannel, type SFTPWrapper } from 'ssh2';
 import { KptrlabError } from '../util/errors.js';
 import type { HostKeyPin } from './host-key.js';
+import { PinnedHostKeys } from './known-hosts.js';
 import { remoteCommand } from './quote.js';
 
 export interface ConnectOptions {
@@ -9,7 +10,8 @@ export interface ConnectOptions {
   port: number;
   username: string;
   privateKey: string;
-  pin: HostKeyPin;
+  /** A VM's key pinned at first contact of its boot, or a real machine's keys pinned in its inventory entry. */
+  pin: HostKeyPin | PinnedHostKeys;
   /** Handshake timeout. */
   timeoutMs: number;
 }
@@ -30,7 +32,13 @@ export interface ExecResult {
 
 /** Maps an ssh2 connection error to a coded error naming the stage. */
 export function connectError(error: Error & { level?: string; code?: string }, options: ConnectOptions): KptrlabError {
-  const where = `127.0.0.1:${options.port}`;
+  const where = `${options.host}:${options.port}`;
+  if (options.pin instanceof PinnedHostKeys && options.pin.mismatch) {
+    return new KptrlabError('SSH_HOST_KEY', `SSH host key of ${where} is not the pinned one: it offered ${options.pin.mismatch.got}, the inventory pins ${options.pin.mismatch.expected}`, {
+      hint: `Something else may be answering at ${where}. If the machine was reinstalled, check its new key out of band (on the machine: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and put it in hostKey: (or knownHosts:) of its inventory entry.`,
+      cause: error,
+    });
+  }
   if (options.pin.mismatch) {
     return new KptrlabError('SSH_HOST_KEY', `SSH host key of ${where} changed during the boot: pinned ${options.pin.mismatch.expected}, got ${options.pin.mismatch.got}`, {
       hint: 'Another process may be answering on this port; stop it and rerun.',
@@ -38,7 +46,10 @@ export function connectError(error: Error & { level?: string; code?: string }, o
     });
   }
   if (error.level === 'client-authentication') {
-    return new KptrlabError('SSH_AUTH', `SSH auth failed for ${options.username}@${where}`, { hint: 'The guest did not accept the per-run key: check its /root/.ssh/authorized_keys and dropbear output on the console.', cause: error });
+    const hint = options.pin instanceof PinnedHostKeys
+      ? `The machine did not accept the identity key: add its public key to ~${options.username}/.ssh/authorized_keys there, or fix identity: in the inventory.`
+      : 'The guest did not accept the per-run key: check its /root/.ssh/authorized_keys and dropbear output on the console.';
+    return new KptrlabError('SSH_AUTH', `SSH auth failed for ${options.username}@${where}`, { hint, cause: error });
   }
   // QEMU's user network accepts the TCP connection even when nothing listens in the guest, then drops it.
   const dropped = /before handshake|ECONNRESET|ECONNREFUSED|Timed out/i.test(error.message);
@@ -53,17 +64,24 @@ export function connectSsh(options: ConnectOptions): Promise<SshSession> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     let settled = false;
-    client.once('ready', () => {
-      settled = true;
-      resolve(new SshSession(client));
-    });
     // ssh2 may emit several errors for one failed attempt; only the first one counts.
-    client.on('error', (error) => {
+    const fail = (error: Error) => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
       client.end();
+      client.destroy();
       reject(connectError(error, options));
+    };
+    // A server that stalls mid-handshake (a loaded TCG guest) or closes without an error must not hang the caller.
+    const deadline = setTimeout(() => fail(Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' })), options.timeoutMs + 5_000);
+    client.once('ready', () => {
+      settled = true;
+      clearTimeout(deadline);
+      resolve(new SshSession(client));
     });
+    client.on('error', fail);
+    client.on('close', () => fail(new Error('Connection lost before handshake')));
     client.connect({
       host: options.host,
       port: options.port,
@@ -73,6 +91,11 @@ export function connectSsh(options: ConnectOptions): Promise<SshSession> {
       hostVerifier: (key: Buffer) => options.pin.verify(key),
     });
   });
+}
+
+/** A command kept running on the other side (a lock, a guard); release() closes its stdin and resolves with its exit code. */
+export interface HeldCommand {
+  release(): Promise<number | null>;
 }
 
 export class SshSession {
@@ -110,6 +133,46 @@ export class SshSession {
         });
         if (options.stdin !== undefined) stream.end(options.stdin);
         else stream.end();
+      });
+    });
+  }
+
+  /**
+   * Starts argv and keeps it running until release(): resolves once it printed readyLine, rejects with its output when it
+   * exits first. Its stdin stays open, so a command that waits on stdin ends when the connection does.
+   */
+  hold(argv: readonly string[], readyLine: string, timeoutMs: number): Promise<HeldCommand> {
+    const command = remoteCommand(argv);
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (error, stream) => {
+        if (error) return reject(new KptrlabError('SSH_EXEC', `could not start \`${command}\`: ${error.message}`, { cause: error }));
+        let settled = false;
+        const output: string[] = [];
+        let exitCode: number | null | undefined;
+        const exited = new Promise<number | null>((done) => stream.on('close', () => done(exitCode ?? null)));
+        const timer = setTimeout(() => settle(new KptrlabError('SSH_COMMAND_TIMEOUT', `\`${command}\` did not print "${readyLine}" within ${timeoutMs} ms`)), timeoutMs);
+        const settle = (failure?: Error) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          if (failure) {
+            stream.close();
+            reject(failure);
+          } else {
+            resolve({
+              release: () => {
+                stream.end();
+                return exited;
+              },
+            });
+          }
+        };
+        collect(stream, (line) => (line === readyLine ? settle() : output.push(line)));
+        collect(stream.stderr, (line) => output.push(line));
+        stream.on('exit', (code: number | null) => {
+          exitCode = code;
+        });
+        stream.on('exit', (code: number | null) => settle(Object.assign(new KptrlabError('SSH_HOLD_EXITED', `\`${command}\` exited (${code}) before it was ready: ${output.join(' ').trim()}`), { exitStatus: code })));
       });
     });
   }

@@ -1,7 +1,7 @@
 // One interface for every place the suites run: this machine, a QEMU guest, a real machine over SSH.
 import { cpus, hostname, release } from 'node:os';
 import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
-import type { MachineIdentity, TargetInfo } from '../results/model.js';
+import type { MachineIdentity, TargetInfo, TuneRecord } from '../results/model.js';
 import type { Splat } from '../results/splat.js';
 import { archFromNode } from '../util/arch.js';
 
@@ -34,6 +34,8 @@ export interface Target {
   splats?(): Splat[];
   /** The last lines of the target's console, where it has one (recorded when it dies or hangs). */
   consoleTail?(): string;
+  /** What `tune:` did to the machine (lab machines with tune: only); after teardown it says whether all was restored. */
+  tuneRecord?(): TuneRecord | undefined;
   /** The machine the target's results are measured on. */
   machineIdentity(): MachineIdentity;
   /** Releases everything the target holds; safe to call twice. */

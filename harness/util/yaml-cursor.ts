@@ -34,6 +34,11 @@ export class Cursor {
     return this.node === undefined || this.node === null || (isScalar(this.node) && this.node.value === null);
   }
 
+  /** True when the node is a plain value (not a mapping or list). */
+  isScalar(): boolean {
+    return !this.isMissing() && isScalar(this.node);
+  }
+
   /** Throws a ConfigError at this node. */
   fail(expected: string, fix?: string): never {
     throw new ConfigError({ file: this.file, line: this.line(), keyPath: this.path, expected, given: this.describe(), fix });

@@ -88,6 +88,8 @@ t.test('an agent killed mid-benchmark: exit 1, the stage named, every finished s
   const results = readResults(runDir);
   const target = results.targets[0]!;
   t.match(target.errors, [{ stage: 'bench', code: 'AGENT_CRASHED', message: /the target stopped answering during bench/ }]);
+  t.ok(target.provenance?.environment?.before, 'the environment was read before the suites');
+  t.same(Object.keys(target.provenance!.environment!), ['before'], 'a target that died is not asked again, and that is no warning');
   const logged = readEventLog(join(runDir, 'events.ndjson')).events.filter((event) => event.type === 'bench-sample').length;
   t.ok(logged >= 30, `${logged} samples in the log`);
   t.equal(target.bench!.rawSamples.length, logged, 'every logged sample is in results.json');

@@ -14,15 +14,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   bpf: ['util'],
   ssh: ['util'],
   kernel: ['util'],
-  config: ['kernel', 'results', 'util'],
+  config: ['kernel', 'results', 'ssh', 'util'],
   qemu: ['kernel', 'ssh', 'util'],
-  targets: ['agent', 'bpf', 'qemu', 'results', 'util'],
+  targets: ['agent', 'bpf', 'native', 'qemu', 'results', 'ssh', 'util'],
   suites: ['agent', 'bpf', 'config', 'results', 'targets', 'util'],
   selftests: ['agent', 'bpf', 'config', 'kernel', 'native', 'results', 'suites', 'targets', 'util'],
   runner: ['bpf', 'config', 'history', 'kernel', 'qemu', 'results', 'selftests', 'suites', 'targets', 'util'],
   report: ['results'],
   history: ['results', 'util'],
-  cli: ['agent', 'bpf', 'config', 'history', 'kernel', 'native', 'qemu', 'report', 'results', 'runner', 'selftests', 'suites', 'targets', 'util'],
+  cli: ['agent', 'bpf', 'config', 'history', 'kernel', 'native', 'qemu', 'report', 'results', 'runner', 'selftests', 'ssh', 'suites', 'targets', 'util'],
 };
 
 const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|^\s*import\s+'(\.[^']+)'/gm;

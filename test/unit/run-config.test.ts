@@ -1,18 +1,10 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../../harness/util/config-error.js';
+import { configErrorOf } from '../helpers/config-error.js';
 import { DEFAULTS, parseRunConfig } from '../../harness/config/run-config.js';
 import { projectPath } from '../../harness/util/paths.js';
 
-function errorOf(text: string): ConfigError {
-  try {
-    parseRunConfig('cfg.yaml', text);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (text: string) => configErrorOf(text);
 
 t.test('defaults fill every optional key', async (t) => {
   const config = parseRunConfig('cfg.yaml', 'name: x\n');
@@ -71,7 +63,12 @@ t.test('YAML syntax errors carry the line', async (t) => {
 
 t.test('the JSON Schema lists exactly the keys the parser accepts', async (t) => {
   const schema = JSON.parse(readFileSync(projectPath('config', 'schema', 'run-config.schema.json'), 'utf8'));
-  t.same(Object.keys(schema.properties).sort(), ['bench', 'compare', 'kernels', 'name', 'output', 'probes', 'schemaVersion', 'selftests', 'targets', 'verify']);
+  const top = errorOf('name: x\nmachinez: 1\n').details.expected.replace('one of the keys ', '').split(', ').sort();
+  t.same(Object.keys(schema.properties).sort(), top, 'top-level keys match');
+  const machineTarget = errorOf('name: x\ntargets:\n  - {kind: machine, machin: a}\n').details.expected.replace('one of the keys ', '').split(', ').sort();
+  t.same(Object.keys(schema.properties.targets.items.oneOf[2].properties).sort(), machineTarget, 'machine target keys match');
+  const entry = errorOf('name: x\nmachines:\n  a: {host: h, hots: 1}\n').details.expected.replace('one of the keys ', '').split(', ').sort();
+  t.same(Object.keys(schema.properties.machines.oneOf[1].additionalProperties.properties).sort(), entry, 'machine entry keys match');
   for (const [section, key] of [['bench', 'sampels'], ['verify', 'case'], ['output', 'folder'], ['selftests', 'suit'], ['compare', 'slowdown']] as const) {
     const error = errorOf(`name: x\n${section}:\n  ${key}: 1\n`);
     const allowed = error.details.expected.replace('one of the keys ', '').split(', ').sort();

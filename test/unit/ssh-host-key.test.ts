@@ -38,3 +38,20 @@ t.test('the per-run client key is ed25519 in OpenSSH formats', async (t) => {
   t.match(key.publicKey, /^ssh-ed25519 AAAA\S+ kptrlab-test$/);
   t.match(key.privateKey, /BEGIN OPENSSH PRIVATE KEY/);
 });
+
+t.test('a server that stalls in the handshake or closes without a word does not hang the connect', async (t) => {
+  const { createServer } = await import('node:net');
+  const { connectSsh } = await import('../../harness/ssh/session.js');
+  for (const [what, onSocket] of [
+    ['stalls after its banner', (socket: import('node:net').Socket) => socket.write('SSH-2.0-stall\r\n')],
+    ['closes at once', (socket: import('node:net').Socket) => socket.end()],
+  ] as const) {
+    const server = createServer(onSocket);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    const started = Date.now();
+    await t.rejects(connectSsh({ host: '127.0.0.1', port, username: 'root', privateKey: generateClientKey().privateKey, pin: new HostKeyPin(), timeoutMs: 500 }), { code: 'SSH_REFUSED' }, what);
+    t.ok(Date.now() - started < 8_000, `${what}: gave up in ${Date.now() - started} ms`);
+    server.close();
+  }
+});

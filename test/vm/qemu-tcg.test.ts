@@ -10,6 +10,7 @@ import type { VmEvent } from '../../harness/qemu/events.js';
 import { Vm } from '../../harness/qemu/vm.js';
 import { bpfSources, compileSet } from '../../harness/suites/compile-set.js';
 import { probeFacts, probeRequest, type ProbeFacts } from '../../harness/suites/capability.js';
+import { captureEnvironment } from '../../harness/suites/environment.js';
 import { QemuTarget } from '../../harness/targets/qemu.js';
 import { projectPath, setChildLogDir } from '../../harness/util/paths.js';
 import type { KptrlabError } from '../../harness/util/errors.js';
@@ -87,6 +88,12 @@ if (!existsSync(QEMU)) {
     t.comment(`agent probe run in the guest: ${Date.now() - agentStart} ms`);
     t.equal(hello, kernel.release, 'the agent ran in the guest kernel');
     t.equal(facts?.kfuncs.bpf_rbtree_root, false, 'Debian 6.1 lacks bpf_rbtree_root');
+
+    // The guest reads its own machine: QEMU's CPUs and memory and the kernel command line it was booted with.
+    const environment = await captureEnvironment(target, 'before');
+    t.equal(environment.problem, undefined);
+    t.match(environment.record, { cpu: { online: 2 }, cmdline: /console=/, memory: { totalKiB: Number }, loadavg: [Number, Number, Number] });
+    t.ok(environment.record!.memory.totalKiB! < 1024 * 1024, `the guest's ${environment.record!.memory.totalKiB} KiB, not the host's`);
 
     const runDir = vm.runDir;
     const result = await vm.poweroff();

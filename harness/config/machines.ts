@@ -1,0 +1,107 @@
+// The lab, described once: a machines: inventory (inline in a run config or its own file) that machine targets pick from.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { pinFingerprint, type MachineAddress } from '../ssh/known-hosts.js';
+import { ARCHES, type Arch } from '../util/arch.js';
+import { ExitCode, KptrlabError } from '../util/errors.js';
+import { Cursor } from '../util/yaml-cursor.js';
+
+export interface MachineSpec extends MachineAddress {
+  name: string;
+  labels: string[];
+  /** Declared arch, checked against uname -m at connect; omitted: whatever the machine reports. */
+  arch?: Arch;
+  /** Node.js on the machine (argv[0]: a name on its PATH or an absolute path). */
+  node: string;
+  /** kptrlab's only folder on the machine (relative: under the user's home); `kptrlab machine clean` removes it. */
+  cacheDir: string;
+  execTimeoutSec: number;
+  /** Where the entry was read, for error messages. */
+  file: string;
+}
+
+export type MachineInventory = Map<string, MachineSpec>;
+
+const MACHINE_KEYS = ['host', 'port', 'user', 'identity', 'hostKey', 'knownHosts', 'labels', 'arch', 'node', 'cacheDir', 'connectTimeoutSec', 'execTimeoutSec'] as const;
+export const MACHINE_DEFAULTS = { port: 22, user: 'root', node: 'node', cacheDir: '.cache/kptrlab', connectTimeoutSec: 20, execTimeoutSec: 1800 } as const;
+
+/** The machines: key of a run config: a mapping of entries, or the path of an inventory file (relative to the config) holding one. */
+export function parseMachinesKey(cursor: Cursor): MachineInventory {
+  if (cursor.isMissing()) return new Map();
+  if (!cursor.isScalar()) return parseEntries(cursor, dirname(resolve(cursor.file)));
+  const file = resolvePath(cursor.string(), dirname(resolve(cursor.file)));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return cursor.fail('an inventory file that exists', `Create ${file} (see docs/lab-machines.md) or fix the path (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}).`);
+  }
+  return parseInventoryFile(file, text);
+}
+
+/** An inventory file: `machines: {name: {host, ...}}`. */
+export function parseInventoryFile(file: string, text: string): MachineInventory {
+  const root = Cursor.root(file, text);
+  root.keys(['schemaVersion', 'machines']);
+  if (root.at('machines').isMissing()) root.at('machines').fail('a mapping of machine names to entries', 'Add "machines: {lab1: {host: ..., identity: ..., hostKey: ...}}".');
+  return parseEntries(root.at('machines'), dirname(resolve(file)));
+}
+
+function parseEntries(cursor: Cursor, base: string): MachineInventory {
+  const inventory: MachineInventory = new Map();
+  for (const [name, entry] of cursor.entries()) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) entry.fail('a machine name of letters, digits, ".", "_" and "-"', `Rename "${name}".`);
+    inventory.set(name, parseMachine(name, entry, base));
+  }
+  return inventory;
+}
+
+function parseMachine(name: string, entry: Cursor, base: string): MachineSpec {
+  entry.keys(MACHINE_KEYS);
+  const hostKey = entry.at('hostKey');
+  const knownHosts = entry.at('knownHosts');
+  if (hostKey.isMissing() === knownHosts.isMissing()) {
+    entry.fail('exactly one of hostKey or knownHosts', 'Pin the host key: hostKey: "SHA256:..." (on the machine: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), or knownHosts: <file>. kptrlab does not trust a first connection to a real machine.');
+  }
+  const pins = hostKey.isMissing() ? [] : hostKey.isScalar() ? [hostKey] : hostKey.list();
+  const fingerprints = pins.map((pin) => pinFingerprint(pin.string()) ?? pin.fail('a SHA256:... fingerprint or an OpenSSH public key line ("ssh-ed25519 AAAA...")', 'Copy the output of ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub (the SHA256:... part) from the machine.'));
+  const cacheDir = entry.at('cacheDir').string({ default: MACHINE_DEFAULTS.cacheDir });
+  // The cache folder is removed whole by `machine clean`: never the home folder itself or a system folder.
+  if (cacheDir.split('/').filter(Boolean).length < (isAbsolute(cacheDir) ? 2 : 1) || cacheDir.split('/').includes('..')) {
+    entry.at('cacheDir').fail('a folder of its own (e.g. .cache/kptrlab or /var/cache/kptrlab)', 'kptrlab removes this folder on `machine clean`: give it one that holds nothing else.');
+  }
+  return {
+    name,
+    host: entry.at('host').string(),
+    port: entry.at('port').number({ default: MACHINE_DEFAULTS.port, integer: true, min: 1, max: 65535 }),
+    user: entry.at('user').string({ default: MACHINE_DEFAULTS.user }),
+    identity: resolvePath(entry.at('identity').string(), base),
+    hostKeys: fingerprints.length ? { fingerprints } : { knownHosts: resolvePath(knownHosts.string(), base) },
+    labels: entry.at('labels').stringList({ default: [] }),
+    arch: entry.at('arch').isMissing() ? undefined : entry.at('arch').oneOf(ARCHES),
+    node: entry.at('node').string({ default: MACHINE_DEFAULTS.node }),
+    cacheDir,
+    connectTimeoutSec: entry.at('connectTimeoutSec').number({ default: MACHINE_DEFAULTS.connectTimeoutSec, integer: true, min: 1 }),
+    execTimeoutSec: entry.at('execTimeoutSec').number({ default: MACHINE_DEFAULTS.execTimeoutSec, integer: true, min: 5 }),
+    file: entry.file,
+  };
+}
+
+function resolvePath(path: string, base: string): string {
+  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+  return resolve(base, path);
+}
+
+/** The machines a target picks: one by name, or every machine carrying all the labels; an unknown name lists the known ones. */
+export function pickMachines(inventory: MachineInventory, pick: { machine?: string; labels?: string[] }): MachineSpec[] {
+  if (pick.machine !== undefined) {
+    const spec = inventory.get(pick.machine);
+    if (!spec) {
+      throw new KptrlabError('MACHINE_UNKNOWN', `no machine "${pick.machine}" in the inventory (known: ${[...inventory.keys()].join(', ') || 'none'})`, { hint: 'Add it under machines: (see docs/lab-machines.md) or fix the name.', exitCode: ExitCode.usage });
+    }
+    return [spec];
+  }
+  const labels = pick.labels ?? [];
+  return [...inventory.values()].filter((spec) => labels.every((label) => spec.labels.includes(label)));
+}
