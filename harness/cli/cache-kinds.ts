@@ -13,6 +13,7 @@ import { arm64Images } from '../qemu/arm64-rootfs.js';
 import { distroKernels } from '../qemu/distro-kernel.js';
 import { guestBtfs } from '../qemu/guest-btf.js';
 import { initramfsImages } from '../qemu/initramfs.js';
+import { labImages } from '../qemu/lab-image.js';
 import { selftestHeaders, selftestObjects } from '../selftests/compile.js';
 import { testProgsBuilds, testProgsSources } from '../selftests/test-progs.js';
 import { treeBpftools } from '../selftests/tree-bpftool.js';
@@ -50,6 +51,7 @@ export const cacheKinds: readonly CacheKind[] = [
   arm64AptStates,
   guestBtfs,
   arm64Images,
+  labImages,
   arm64Natives,
   freshImages,
   accelMemos,
