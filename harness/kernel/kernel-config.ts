@@ -15,6 +15,8 @@ export interface KernelVariant {
   reverse: string[];
   apply: string[];
   debug: boolean;
+  /** Config fragments of this variant only, merged after the arch's (e.g. what a lab machine's disk needs). */
+  fragments: string[];
   description: string | undefined;
 }
 
@@ -103,7 +105,7 @@ export function parseSource(cursor: Cursor): SourceSpec {
 }
 
 function parseVariant(name: string, cursor: Cursor, patches: readonly string[]): KernelVariant {
-  cursor.keys(['reverse', 'apply', 'debug', 'description']);
+  cursor.keys(['reverse', 'apply', 'debug', 'fragments', 'description']);
   const reverseCursor = cursor.at('reverse');
   const reverse = reverseCursor.stringList({ default: [] });
   for (const [index, patch] of reverse.entries()) {
@@ -114,6 +116,7 @@ function parseVariant(name: string, cursor: Cursor, patches: readonly string[]):
     reverse,
     apply: cursor.at('apply').stringList({ default: [] }).map(absolute),
     debug: cursor.at('debug').boolean({ default: false }),
+    fragments: cursor.at('fragments').stringList({ default: [] }).map(absolute),
     description: cursor.at('description').optionalString(),
   };
 }
@@ -136,7 +139,7 @@ export function variantRequest(config: KernelsConfig, variantName: string, arch:
     ...reversed.map((p) => ({ patch: join(config.seriesDir, p), reverse: true })),
     ...variant.apply.map((patch) => ({ patch, reverse: false })),
   ];
-  const fragments = [...config.fragments, ...config.archFragments[arch]];
+  const fragments = [...config.fragments, ...config.archFragments[arch], ...variant.fragments];
   if (variant.debug) {
     if (!config.debugFragment) {
       throw new KptrlabError('KERNEL_NO_DEBUG_FRAGMENT', `variant ${variant.name} asks for debug but ${config.file} has no kernels.debugFragment`, {

@@ -15,6 +15,8 @@ t.test('config/ab.yaml: base reverses the whole series last-first, v5 only patch
   t.same(ops('patched'), []);
   t.same(variantRequest(config, 'patched', 'arm64').fragments.map((f) => basename(f)), ['base.config', 'arm64.config']);
   t.same(variantRequest(config, 'patched-debug', 'x86_64').fragments.map((f) => basename(f)), ['base.config', 'x86_64.config', 'debug.config']);
+  t.same(variantRequest(config, 'patched-lab', 'x86_64').fragments.map((f) => basename(f)), ['base.config', 'x86_64.config', 'lab.config'], 'a variant\'s own fragments come last');
+  t.same(variantRequest(config, 'patched-lab', 'x86_64').ops, [], 'the series as shipped');
 });
 
 t.test('a misspelled key names the file, line and the right key', async (t) => {
