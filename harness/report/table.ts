@@ -19,6 +19,7 @@ import type { Reporter, ReporterContext } from './reporter.js';
 export class TableReporter implements Reporter {
   private progressShown = false;
   private casesHeaderShown = new Set<string>();
+  private lastCaseTarget: string | undefined;
   private resultsPath = '';
   // Samples expected and seen per target and size, for the live progress line.
   private benchTotal = new Map<string, number>();
@@ -100,9 +101,11 @@ export class TableReporter implements Reporter {
   }
 
   private caseRow(target: string, result: CaseResult): void {
-    if (!this.casesHeaderShown.has(target)) {
+    // Targets on different machines run at the same time: their rows interleave, so a switch repeats the header.
+    if (!this.casesHeaderShown.has(target) || this.lastCaseTarget !== target) {
       this.casesHeaderShown.add(target);
-      this.line(`  verifier matrix (level ${result.level}):`);
+      this.lastCaseTarget = target;
+      this.line(`  verifier matrix on ${target} (level ${result.level}):`);
       this.line(`    ${'case'.padEnd(34)} ${'expect'.padEnd(6)} ${'got'.padEnd(6)} ${'insns'.padStart(7)} ${'states'.padStart(6)} ${'peak'.padStart(5)} ${'usec'.padStart(6)}  result`);
     }
     const stats = result.stats;

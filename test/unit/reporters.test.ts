@@ -85,3 +85,19 @@ t.test('selftests: one TAP subtest per target, known failures as TODO, differenc
   t.match(out, /not ok 2 - base selftest f\/a: kptrlab and test_progs differ\n  ---\n  kptrlab: "pass"\n  test_progs: "f\/a:FAIL"/);
   t.match(out, /\n1\.\.2\n/);
 });
+
+t.test('table reporter: rows of targets running at the same time are headed by their target at every switch', async (t) => {
+  const lab: TargetInfo = { ...target, name: 'lab1', kind: 'machine' };
+  const { out } = replay([
+    runStart(['local', 'lab1']),
+    { type: 'target-start', target },
+    { type: 'target-start', target: lab },
+    { type: 'case', target: 'local', result: passCase },
+    { type: 'case', target: 'local', result: { ...passCase, id: 'walk' } },
+    { type: 'case', target: 'lab1', result: passCase },
+    { type: 'case', target: 'local', result: { ...passCase, id: 'other' } },
+    runEnd(0),
+  ], 'table');
+  const headers = out.split('\n').filter((line) => line.includes('verifier matrix on'));
+  t.same(headers.map((line) => line.trim()), ['verifier matrix on local (level base):', 'verifier matrix on lab1 (level base):', 'verifier matrix on local (level base):']);
+});
