@@ -12,6 +12,18 @@ export function archFromUname(machine: string): Arch | undefined {
   return findArch('uname', machine.trim());
 }
 
+/** The cache folder as an absolute path on the machine (a relative cacheDir is under the login's home). */
+export async function remoteCacheDir(session: SshSession, cacheDir: string): Promise<string> {
+  if (posix.isAbsolute(cacheDir)) return cacheDir;
+  const home = (await session.exec(['sh', '-c', 'printf %s "$HOME"'], { timeoutMs: 30_000 })).stdout.trim() || '/root';
+  return posix.join(home, cacheDir);
+}
+
+/** The job lock's file in the cache folder (flock(1) on it; see MachineTarget). */
+export function lockFileOf(cache: string): string {
+  return posix.join(cache, 'lock');
+}
+
 export interface SurveyCheck {
   check: string;
   ok: boolean;
@@ -65,8 +77,7 @@ export async function surveyMachine(session: SshSession, options: SurveyOptions)
   const btf = await run(['test', '-r', '/sys/kernel/btf/vmlinux']);
   checks.push(btf.exitCode === 0 ? { check: 'btf', ok: true, detail: '/sys/kernel/btf/vmlinux' } : { check: 'btf', ok: false, detail: 'the running kernel has no /sys/kernel/btf/vmlinux', fix: 'Boot a kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian kernels have it).' });
 
-  const home = (await run(['sh', '-c', 'printf %s "$HOME"'])).stdout.trim() || '/root';
-  const cacheDir = posix.isAbsolute(options.cacheDir) ? options.cacheDir : posix.join(home, options.cacheDir);
+  const cacheDir = await remoteCacheDir(session, options.cacheDir);
   const made = await run(['mkdir', '-p', posix.join(cacheDir, 'agent'), posix.join(cacheDir, 'native'), posix.join(cacheDir, 'objects')]);
   checks.push(made.exitCode === 0 ? { check: 'cache folder', ok: true, detail: cacheDir } : { check: 'cache folder', ok: false, detail: `cannot create ${cacheDir}: ${made.stderr.trim().slice(0, 160)}`, fix: 'Set cacheDir: in the inventory entry to a folder the user can write.' });
 

@@ -15,7 +15,7 @@ import { trackTempDir } from '../util/lifecycle.js';
 import { agentBundle } from './agent-bundle.js';
 import { AgentStream } from './agent-stream.js';
 import { tuneMachine, type AppliedTuning, type TuneReport, type TuneRequest } from './machine-tune.js';
-import { surveyMachine, type MachineSurvey, type SurveyCheck, type SurveyOptions } from './machine-survey.js';
+import { lockFileOf, remoteCacheDir, surveyMachine, type MachineSurvey, type SurveyCheck, type SurveyOptions } from './machine-survey.js';
 import { renameRequestObjects, requestObjects } from './request-objects.js';
 import type { MachineIdentity } from '../results/model.js';
 import type { ProgramRun, Target, TargetInfo } from './target.js';
@@ -85,10 +85,9 @@ export class MachineTarget implements Target {
   async clean(): Promise<string> {
     const session = await this.connect();
     try {
-      const home = (await session.exec(['sh', '-c', 'printf %s "$HOME"'], { timeoutMs: 30_000 })).stdout.trim() || '/root';
-      const cache = posix.isAbsolute(this.options.cacheDir) ? this.options.cacheDir : posix.join(home, this.options.cacheDir);
-      const busy = await session.exec(['sh', '-c', 'test ! -e "$0" || flock -n "$0" true', posix.join(cache, 'lock')], { timeoutMs: 30_000 });
-      if (busy.exitCode !== 0) throw new KptrlabError('MACHINE_BUSY', `${this.options.name} is running a kptrlab job (it holds ${posix.join(cache, 'lock')})`, { hint: 'Clean after it finished.' });
+      const cache = await remoteCacheDir(session, this.options.cacheDir);
+      const busy = await session.exec(['sh', '-c', 'test ! -e "$0" || flock -n "$0" true', lockFileOf(cache)], { timeoutMs: 30_000 });
+      if (busy.exitCode !== 0) throw new KptrlabError('MACHINE_BUSY', `${this.options.name} is running a kptrlab job (it holds ${lockFileOf(cache)})`, { hint: 'Clean after it finished.' });
       const removed = await session.exec(['rm', '-rf', '--one-file-system', cache], { timeoutMs: 120_000 });
       if (removed.exitCode !== 0) throw new KptrlabError('MACHINE_COMMAND', `${this.options.name}: rm -rf ${cache} failed: ${removed.stderr.trim().slice(0, 300)}`);
       return cache;
@@ -186,7 +185,7 @@ export class MachineTarget implements Target {
 
   // flock(1) holds the lock while its `cat` waits on our stdin: a run that dies drops the connection and with it the lock.
   private async takeLock(cache: string): Promise<HeldCommand> {
-    const lockFile = posix.join(cache, 'lock');
+    const lockFile = lockFileOf(cache);
     try {
       return await this.requireSession().hold(['flock', '-n', lockFile, 'sh', '-c', 'echo kptrlab-locked; exec cat >/dev/null'], 'kptrlab-locked', 30_000);
     } catch (error) {
