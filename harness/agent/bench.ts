@@ -1,6 +1,7 @@
 // Runs the rbtree benchmark on the target: per tree size, populate once, interleave variants, then count what landed.
 import { BpfObject } from '../native/index.js';
 import { chooseKeys, keyOffset, roundOrder } from './bench-plan.js';
+import { runRounds } from './bench-sampling.js';
 import { emit } from './emit.js';
 import { AGENT_BENCH_VARIANTS, type AgentBenchVariant, type BenchRequest } from './protocol.js';
 import { loadSingleProgram } from './single-load.js';
@@ -8,7 +9,7 @@ import { loadSingleProgram } from './single-load.js';
 // A tc program's test_run input must hold at least an Ethernet header.
 const PACKET = new Uint8Array(64);
 
-/** Streams size-start, sample (warm-up rounds too, round < 0), integrity (or size-error) events for every size. */
+/** Streams size-start, sample (warm-up rounds too, round < 0), size-sampled (with precision), integrity (or size-error) events for every size. */
 export function runBench(request: BenchRequest): void {
   for (const variant of request.rejectProbe) {
     const result = loadSingleProgram(request.object, AGENT_BENCH_VARIANTS[variant].program, 5);
@@ -47,7 +48,7 @@ function benchOneSize(request: BenchRequest, variants: AgentBenchVariant[], size
     object.setU32Array('keys', chooseKeys(size, request.seed, keysLength));
     object.writeGlobal('lookups', u32(request.lookups));
     emit({ type: 'size-start', size, populateNs: populate.durationNs, keys: keysLength });
-    const runOnce = (variant: AgentBenchVariant, round: number, offset: number) => {
+    const runOnce = (variant: AgentBenchVariant, round: number, offset: number): number => {
       const hitsBefore = object.getU64('hits');
       const missesBefore = object.getU64('misses');
       object.writeGlobal('key_cursor', u32(offset));
@@ -55,13 +56,21 @@ function benchOneSize(request: BenchRequest, variants: AgentBenchVariant[], size
       const hits = Number(object.getU64('hits') - hitsBefore);
       const misses = Number(object.getU64('misses') - missesBefore);
       emit({ type: 'sample', size, variant, round, lookups: request.lookups, durationNs: run.durationNs, hits, misses, keyOffset: offset });
+      return run.durationNs;
     };
-    // Warm-up rounds are numbered -warmup..-1; every round of every variant reads the same key window.
-    for (let run = 0; run < request.warmup + request.samples; run++) {
+    // The calibrated cost of every measured round per non-empty variant: what the stop rule judges, as the cells will.
+    const perAccess = new Map<AgentBenchVariant, number[]>(variants.filter((variant) => variant !== 'empty').map((variant) => [variant, []]));
+    // Warm-up rounds are numbered -warmup..-1; every round of every variant reads the same key window, and an extra
+    // round reads on where the last one stopped (keyOffset), so integrity covers extra rounds like the fixed ones.
+    const runRound = (run: number) => {
       const round = run - request.warmup;
       const offset = keyOffset(run, request.lookups, request.repeat, keysLength);
-      for (const variant of roundOrder(variants, round)) runOnce(variant, round, offset);
-    }
+      const durations = new Map<AgentBenchVariant, number>();
+      for (const variant of roundOrder(variants, round)) durations.set(variant, runOnce(variant, round, offset));
+      if (round >= 0) for (const [variant, values] of perAccess) values.push((durations.get(variant)! - durations.get('empty')!) / request.lookups);
+    };
+    const sampled = runRounds(request, runRound, [...perAccess.values()]);
+    if (sampled.stop) emit({ type: 'size-sampled', size, rounds: sampled.measuredRounds, stop: sampled.stop, elapsedMs: Math.round(sampled.elapsedMs) });
     object.testRun('check');
     const counts = readU64Array(object, 'check_counts');
     const distinct = readU64Array(object, 'check_distinct');

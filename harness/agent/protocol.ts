@@ -3,7 +3,7 @@
 import type { VerifierStats } from '../native/stats.js';
 
 /** Checked by the orchestrator on 'hello': a bundle from another kptrlab is refused, not misread. */
-export const AGENT_PROTOCOL_VERSION = 3;
+export const AGENT_PROTOCOL_VERSION = 4;
 
 /** Bench variants the agent runs: the program of each and its access-count slot in the bench object (null: counts nothing). */
 export const AGENT_BENCH_VARIANTS = {
@@ -50,7 +50,21 @@ export interface BenchRequest {
   lookups: number;
   repeat: number;
   seed: number;
+  /** Adaptive sampling: after `samples` rounds, add rounds until every measured median is this precise (absent: exactly `samples`). */
+  precision?: SamplingPrecision;
 }
+
+/** Per tree size: stop adding rounds once each non-empty variant's 95 % CI half-width is within halfWidthPercent of its median. */
+export interface SamplingPrecision {
+  halfWidthPercent: number;
+  /** Wall time of one size's rounds (warm-up included) that extra rounds may not push past. */
+  budgetSec: number;
+  /** Measured rounds at most (the fixed `samples` rounds always run). */
+  maxSamples: number;
+}
+
+/** Why adaptive sampling stopped at a size. */
+export type SamplingStop = 'converged' | 'budget' | 'max-samples';
 
 /** One load of a tree selftest object, as the tree's runner would do it (planned in harness/selftests/plan.ts). */
 export interface SelftestJob {
@@ -143,6 +157,8 @@ export type AgentEvent =
   | { type: 'sample'; size: number; variant: AgentBenchVariant; round: number; durationNs: number; lookups: number; hits: number; misses: number; keyOffset: number }
   /** What the check program counted in the nodes after the size's last sample: nodes found, per variant accesses and distinct nodes. */
   | { type: 'integrity'; size: number; nodes: number; counted: Partial<Record<AgentBenchVariant, { accesses: number; distinctNodes: number }>> }
+  /** With precision: the measured rounds the size got (before its integrity event), why it stopped and how long its rounds took. */
+  | { type: 'size-sampled'; size: number; rounds: number; stop: SamplingStop; elapsedMs: number }
   | { type: 'size-error'; size: number; message: string; log?: string }
   | { type: 'selftest-env'; testingFlags: number; jited: boolean; unprivDisabled: number }
   | {

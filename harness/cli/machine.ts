@@ -4,14 +4,16 @@ import { parseArgs } from 'node:util';
 import { parseInventoryFile, type MachineInventory, type MachineSpec } from '../config/machines.js';
 import { loadRunConfig } from '../config/load.js';
 import { MachineTarget } from '../targets/machine.js';
+import { readHealth } from '../targets/machine-health.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 import { runSubcommand } from './subcommands.js';
 
 const USAGE = `usage: kptrlab machine <list|check|clean> [NAME] (--machines FILE | --config RUN.yaml)
 
-  list                 the machines of the inventory: address, user, pinned host key, labels
+  list                 the machines of the inventory: address, user, pinned host key, labels, BAD health
   check NAME           connect (pinned host key only), then what the agent needs: arch, root, Node.js,
-                       flock, timeout, BTF, the cache folder; when all is there, ship the agent and run it once.
+                       flock, timeout, BTF, the cache folder; when all is there, ship the agent and run it once
+                       (and mark a machine that was marked bad good again).
                        Exit 0 ready, 1 something missing (each with its fix), 69 no connection
   clean NAME           remove kptrlab's cache folder on the machine (refused while a job runs there)
 
@@ -53,7 +55,9 @@ async function listCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
   for (const spec of inventoryOf(values).values()) {
     const pin = 'fingerprints' in spec.hostKeys ? spec.hostKeys.fingerprints.join(', ') : `known_hosts ${spec.hostKeys.knownHosts}`;
-    process.stdout.write(`${spec.name}  ${spec.user}@${spec.host}:${spec.port}  ${pin}  labels [${spec.labels.join(', ')}]\n`);
+    const health = readHealth(spec.name);
+    const marked = health.health === 'bad' ? `  BAD since ${health.at}: ${health.reason}` : '';
+    process.stdout.write(`${spec.name}  ${spec.user}@${spec.host}:${spec.port}  ${pin}  labels [${spec.labels.join(', ')}]${marked}\n`);
   }
   return ExitCode.ok;
 }

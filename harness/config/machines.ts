@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { pinFingerprint, type MachineAddress } from '../ssh/known-hosts.js';
+import { pinFingerprint, type MachineAddress, type MachinePower } from '../ssh/known-hosts.js';
 import { ARCHES, type Arch } from '../util/arch.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 import { Cursor } from '../util/yaml-cursor.js';
@@ -17,14 +17,20 @@ export interface MachineSpec extends MachineAddress {
   /** kptrlab's only folder on the machine (relative: under the user's home); `kptrlab machine clean` removes it. */
   cacheDir: string;
   execTimeoutSec: number;
+  /** A kexec'd kernel must answer SSH within this, else it failed to boot (and the machine is power-cycled). */
+  bootTimeoutSec: number;
+  /** Power control, run on this host (argv, like LAVA's device dictionary); reboot runs on the machine. */
+  power: MachinePower;
+  /** Run on this host while a kernel boots: its output (the serial console) is kept when the kernel does not come up. */
+  console?: string[];
   /** Where the entry was read, for error messages. */
   file: string;
 }
 
 export type MachineInventory = Map<string, MachineSpec>;
 
-const MACHINE_KEYS = ['host', 'port', 'user', 'identity', 'hostKey', 'knownHosts', 'labels', 'arch', 'node', 'cacheDir', 'connectTimeoutSec', 'execTimeoutSec'] as const;
-export const MACHINE_DEFAULTS = { port: 22, user: 'root', node: 'node', cacheDir: '.cache/kptrlab', connectTimeoutSec: 20, execTimeoutSec: 1800 } as const;
+const MACHINE_KEYS = ['host', 'port', 'user', 'identity', 'hostKey', 'knownHosts', 'labels', 'arch', 'node', 'cacheDir', 'connectTimeoutSec', 'execTimeoutSec', 'bootTimeoutSec', 'power', 'console'] as const;
+export const MACHINE_DEFAULTS = { port: 22, user: 'root', node: 'node', cacheDir: '.cache/kptrlab', connectTimeoutSec: 20, execTimeoutSec: 1800, bootTimeoutSec: 300, reboot: ['reboot'], resetTimeoutSec: 60 } as const;
 
 /** The machines: key of a run config: a mapping of entries, or the path of an inventory file (relative to the config) holding one. */
 export function parseMachinesKey(cursor: Cursor): MachineInventory {
@@ -84,8 +90,29 @@ function parseMachine(name: string, entry: Cursor, base: string): MachineSpec {
     cacheDir,
     connectTimeoutSec: entry.at('connectTimeoutSec').number({ default: MACHINE_DEFAULTS.connectTimeoutSec, integer: true, min: 1 }),
     execTimeoutSec: entry.at('execTimeoutSec').number({ default: MACHINE_DEFAULTS.execTimeoutSec, integer: true, min: 5 }),
+    bootTimeoutSec: entry.at('bootTimeoutSec').number({ default: MACHINE_DEFAULTS.bootTimeoutSec, integer: true, min: 10 }),
+    power: parsePower(entry.at('power'), base),
+    console: entry.at('console').isMissing() ? undefined : parseArgv(entry.at('console'), base),
     file: entry.file,
   };
+}
+
+function parsePower(cursor: Cursor, base: string): MachinePower {
+  cursor.keys(['hardReset', 'reboot', 'resetTimeoutSec']);
+  return {
+    hardReset: cursor.at('hardReset').isMissing() ? undefined : parseArgv(cursor.at('hardReset'), base),
+    reboot: cursor.at('reboot').isMissing() ? [...MACHINE_DEFAULTS.reboot] : parseArgv(cursor.at('reboot')),
+    resetTimeoutSec: cursor.at('resetTimeoutSec').number({ default: MACHINE_DEFAULTS.resetTimeoutSec, integer: true, min: 1 }),
+  };
+}
+
+// A command as an argument list, never a shell string; on this host a relative program path is the inventory's.
+function parseArgv(cursor: Cursor, base?: string): string[] {
+  if (cursor.isScalar()) cursor.fail('an argument list like [ipmitool, -H, bmc1, power, reset]', 'Write the command as a YAML list: kptrlab runs it without a shell.');
+  const argv = cursor.stringList();
+  if (argv.length === 0 || argv[0] === '') cursor.fail('a non-empty argument list', 'Name the program first, then its arguments.');
+  if (base && (argv[0]!.startsWith('./') || argv[0]!.startsWith('../'))) argv[0] = resolve(base, argv[0]!);
+  return argv;
 }
 
 function resolvePath(path: string, base: string): string {

@@ -42,6 +42,8 @@ export interface MachineTargetConfig {
   machine: MachineSpec;
   /** tune: true or {cpu: N}: performance governor, boost off, SMT siblings offline, agent pinned; all restored after. */
   tune?: { cpu?: number };
+  /** A variant of the kernels: section, kexec'd on the machine for this target (then the machine goes back to its default). */
+  kernel?: { variant: string; append: string[] };
   bench: boolean;
   series?: Series;
 }
@@ -71,6 +73,8 @@ export interface BenchConfig {
   /** BPF_PROG_TEST_RUN repeat per sample. */
   repeat: number;
   seed: number;
+  /** Adaptive sampling: past `samples`, add rounds per size until every median's 95 % CI half-width is within target (absent: exactly `samples`). */
+  precision?: { halfWidthPercent: number; budgetSec: number; maxSamples: number };
 }
 
 export interface SelftestsConfig {
@@ -129,6 +133,8 @@ export const DEFAULTS = {
     lookups: 1000,
     repeat: 10,
     seed: 1,
+    // What `precision: true` (or a partial mapping) fills in; without a precision: key the run samples exactly `samples`.
+    precision: { halfWidthPercent: 2, budgetSec: 120, maxSamples: 1000 },
   },
   selftests: { enabled: false, suite: 'kselftests/suite.yaml', lists: 'kselftests/lists.yaml', testProgs: true },
   output: { dir: 'results' },
@@ -168,22 +174,31 @@ export function parseRunConfig(file: string, text: string): RunConfig {
   return config;
 }
 
+// The list item each target came from (a labels: pick makes several), for errors found across fields.
+const TARGET_SOURCE = new WeakMap<TargetConfig, Cursor>();
+
 function parseTargets(cursor: Cursor, machines: MachineInventory): TargetConfig[] {
   if (cursor.isMissing()) return [{ name: 'local', kind: 'local', bench: true }];
-  return cursor.list().flatMap((item): TargetConfig[] => {
-    const kind = item.at('kind').oneOf(['local', 'qemu', 'machine'] as const, 'local');
-    if (kind === 'local') {
-      item.keys(['name', 'kind', 'bench', 'series']);
-      return [{ name: item.at('name').string({ default: kind }), kind, bench: item.at('bench').boolean({ default: true }), series: parseSeries(item.at('series')) }];
-    }
-    if (kind === 'machine') return parseMachineTargets(item, machines);
-    return [parseQemuTarget(item)];
-  });
+  return cursor.list().flatMap((item) => parseTargetItem(item, machines).map((target) => {
+    TARGET_SOURCE.set(target, item);
+    return target;
+  }));
+}
+
+function parseTargetItem(item: Cursor, machines: MachineInventory): TargetConfig[] {
+  const kind = item.at('kind').oneOf(['local', 'qemu', 'machine'] as const, 'local');
+  if (kind === 'local') {
+    item.keys(['name', 'kind', 'bench', 'series']);
+    return [{ name: item.at('name').string({ default: kind }), kind, bench: item.at('bench').boolean({ default: true }), series: parseSeries(item.at('series')) }];
+  }
+  if (kind === 'machine') return parseMachineTargets(item, machines);
+  return [parseQemuTarget(item)];
 }
 
 // One target per picked machine: by name (the target's name defaults to the machine's) or by labels (named after each machine).
 function parseMachineTargets(item: Cursor, machines: MachineInventory): MachineTargetConfig[] {
-  item.keys(['name', 'kind', 'machine', 'labels', 'tune', 'bench', 'series']);
+  item.keys(['name', 'kind', 'machine', 'labels', 'tune', 'kernel', 'bench', 'series']);
+  const kernel = parseMachineKernel(item.at('kernel'));
   const tuneAt = item.at('tune');
   let tune: { cpu?: number } | undefined;
   if (tuneAt.isScalar()) tune = tuneAt.boolean() ? {} : undefined;
@@ -201,7 +216,17 @@ function parseMachineTargets(item: Cursor, machines: MachineInventory): MachineT
   const bench = item.at('bench').boolean({ default: true });
   const series = parseSeries(item.at('series'));
   const name = item.at('name').optionalString();
-  return picked.map((spec) => ({ name: machine !== undefined ? name ?? spec.name : `${name ? `${name}@` : ''}${spec.name}`, kind: 'machine', machine: spec, ...(tune ? { tune } : {}), bench, series }));
+  return picked.map((spec) => ({ name: machine !== undefined ? name ?? spec.name : `${name ? `${name}@` : ''}${spec.name}`, kind: 'machine', machine: spec, ...(tune ? { tune } : {}), ...(kernel ? { kernel } : {}), bench, series }));
+}
+
+// kernel: {variant, append}: the machine's own command line plus `append` (words) plus kptrlab's boot marker.
+function parseMachineKernel(cursor: Cursor): MachineTargetConfig['kernel'] {
+  if (cursor.isMissing()) return undefined;
+  cursor.keys(['variant', 'append']);
+  if (cursor.at('variant').isMissing()) cursor.fail('kernel: {variant: <name>}', 'Name a variant of the kernels: section; the machine runs its own kernel when kernel: is left out.');
+  const append = cursor.at('append');
+  const words = append.isMissing() ? [] : append.isScalar() ? append.string().split(/\s+/).filter(Boolean) : append.stringList();
+  return { variant: cursor.at('variant').string(), append: words };
 }
 
 function parseQemuTarget(item: Cursor): QemuTargetConfig {
@@ -254,7 +279,7 @@ function parseVerify(cursor: Cursor): VerifyConfig {
 }
 
 function parseBench(cursor: Cursor): BenchConfig {
-  cursor.keys(['enabled', 'program', 'sizes', 'variants', 'samples', 'warmup', 'lookups', 'repeat', 'seed']);
+  cursor.keys(['enabled', 'program', 'sizes', 'variants', 'samples', 'warmup', 'lookups', 'repeat', 'seed', 'precision']);
   const sizes = cursor.at('sizes');
   const variants = cursor.at('variants');
   return {
@@ -267,6 +292,22 @@ function parseBench(cursor: Cursor): BenchConfig {
     lookups: cursor.at('lookups').number({ default: DEFAULTS.bench.lookups, integer: true, min: 1, max: 1_000_000 }),
     repeat: cursor.at('repeat').number({ default: DEFAULTS.bench.repeat, integer: true, min: 1, max: 1_000_000 }),
     seed: cursor.at('seed').number({ default: DEFAULTS.bench.seed, integer: true, min: 0 }),
+    ...parseBenchPrecision(cursor.at('precision')),
+  };
+}
+
+// precision: true (the defaults), false, or {halfWidthPercent, budgetSec, maxSamples} with the others defaulted.
+function parseBenchPrecision(cursor: Cursor): Pick<BenchConfig, 'precision'> {
+  if (cursor.isMissing()) return {};
+  if (cursor.isScalar()) return cursor.boolean() ? { precision: { ...DEFAULTS.bench.precision } } : {};
+  cursor.keys(['halfWidthPercent', 'budgetSec', 'maxSamples']);
+  const defaults = DEFAULTS.bench.precision;
+  return {
+    precision: {
+      halfWidthPercent: cursor.at('halfWidthPercent').number({ default: defaults.halfWidthPercent, min: 0.1, max: 100 }),
+      budgetSec: cursor.at('budgetSec').number({ default: defaults.budgetSec, min: 1, max: 86_400 }),
+      maxSamples: cursor.at('maxSamples').number({ default: defaults.maxSamples, integer: true, min: MIN_SAMPLES, max: 10_000 }),
+    },
   };
 }
 
@@ -297,13 +338,37 @@ function checkAcrossFields(root: Cursor, config: RunConfig): void {
   if (config.bench.enabled && config.bench.variants.filter((variant) => variant !== 'empty').length === 0) {
     bench.at('variants').fail('at least one variant besides the empty calibration loop', 'Add e.g. "variants: [stock, walk]".');
   }
+  checkBenchPrecision(bench.at('precision'), config);
   if (!config.verify.enabled && !config.bench.enabled && !config.selftests.enabled) root.fail('verify, bench or selftests enabled', 'Set verify.enabled or bench.enabled to true.');
-  config.targets.forEach((target, index) => {
-    if (target.kind !== 'qemu' || !('variant' in target.kernel)) return;
-    const at = root.at('targets').list()[index]!.at('kernel').at('variant');
+  config.targets.forEach((target) => {
+    if (target.kind === 'local' || !target.kernel || !('variant' in target.kernel)) return;
+    const item = TARGET_SOURCE.get(target)!;
+    const at = item.at('kernel').at('variant');
+    if (target.kind === 'machine' && !target.machine.arch) {
+      item.at('kernel').fail(`an arch: on machine ${target.machine.name} (${target.machine.file}), to build the kernel for`, `Add "arch: x86_64" or "arch: arm64" to machine ${target.machine.name}.`);
+    }
     const kernels = config.kernels;
     if (!kernels) return at.fail('a variant of the kernels: section', 'Add a kernels: section (see config/ab.yaml) or use debianPackage.');
     const names = kernels.variants.map((variant) => variant.name);
     if (!names.includes(target.kernel.variant)) at.fail(`one of the kernel variants ${names.join(', ')}`, `Use one of: ${names.join(', ')}.`);
   });
+}
+
+// The fixed samples always run, so a cap below them means nothing; budgets that outlast the agent's time limit end as a hang.
+function checkBenchPrecision(cursor: Cursor, config: RunConfig): void {
+  const precision = config.bench.precision;
+  if (!precision || !config.bench.enabled) return;
+  const at = (key: string) => (cursor.isScalar() ? cursor : cursor.at(key));
+  if (precision.maxSamples < config.bench.samples) {
+    at('maxSamples').fail(`maxSamples >= bench.samples (${config.bench.samples}): the fixed samples always run`, `Use maxSamples: ${config.bench.samples} or more, or lower bench.samples.`);
+  }
+  const total = precision.budgetSec * config.bench.sizes.length;
+  for (const target of config.targets) {
+    const limit = target.kind === 'qemu' ? target.execTimeoutSec : target.kind === 'machine' ? target.machine.execTimeoutSec : undefined;
+    if (!target.bench || limit === undefined || total < limit) continue;
+    at('budgetSec').fail(
+      `a budget whose total over the ${config.bench.sizes.length} sizes (${total} s) stays below target ${target.name}'s execTimeoutSec (${limit} s)`,
+      `Use budgetSec: ${Math.max(1, Math.floor((limit * 0.8) / config.bench.sizes.length))} or less, or raise execTimeoutSec.`,
+    );
+  }
 }

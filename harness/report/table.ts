@@ -14,6 +14,7 @@ const UNIT_LABEL: Record<TimeUnit, string> = {
 import { SELFTEST_HEADER, selftestCounts, selftestMatrix, selftestRow } from './selftest-table.js';
 import type { SelftestResult } from '../results/model.js';
 import { formatTable, indent, medianWithCi, sig } from './format.js';
+import { cellSamplingText, halfWidthText, samplingLine } from './sampling-text.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
 export class TableReporter implements Reporter {
@@ -24,6 +25,7 @@ export class TableReporter implements Reporter {
   // Samples expected and seen per target and size, for the live progress line.
   private benchTotal = new Map<string, number>();
   private benchSeen = new Map<string, number>();
+  private benchCeiling = new Set<string>();
 
   constructor(private readonly context: ReporterContext) {}
 
@@ -69,9 +71,13 @@ export class TableReporter implements Reporter {
       case 'test-progs':
         if (!this.context.live) this.line(`  [${event.target}] test_progs: ${event.summary.note}`);
         break;
-      case 'bench-start':
-        for (const size of event.bench.sizes) this.benchTotal.set(`${event.target}/${size}`, event.bench.variants.length * (event.bench.warmup + event.bench.samples));
+      case 'bench-start': {
+        // With precision the total is a ceiling: sampling may stop well before maxSamples.
+        const rounds = event.bench.warmup + (event.bench.precision ? Math.max(event.bench.samples, event.bench.precision.maxSamples) : event.bench.samples);
+        for (const size of event.bench.sizes) this.benchTotal.set(`${event.target}/${size}`, event.bench.variants.length * rounds);
+        if (event.bench.precision) this.benchCeiling.add(event.target);
         break;
+      }
       case 'bench-rejected':
         this.line(`  bench ${event.variant}: rejected by the verifier: ${event.message}`);
         break;
@@ -79,9 +85,12 @@ export class TableReporter implements Reporter {
         const key = `${event.target}/${event.sample.size}`;
         const seen = (this.benchSeen.get(key) ?? 0) + 1;
         this.benchSeen.set(key, seen);
-        this.progress(`  bench size ${event.sample.size}: ${seen}/${this.benchTotal.get(key) ?? '?'} samples`);
+        this.progress(`  bench size ${event.sample.size}: ${seen}/${this.benchCeiling.has(event.target) ? 'at most ' : ''}${this.benchTotal.get(key) ?? '?'} samples`);
         break;
       }
+      case 'bench-sampled':
+        this.line(`  bench ${samplingLine(event.sampled, [])}`);
+        break;
       case 'bench-integrity':
         this.line(`  bench size ${event.integrity.size}: ${integrityText(event.integrity)}`);
         break;
@@ -154,14 +163,18 @@ export class TableReporter implements Reporter {
     const bench = target.bench;
     if (!bench || bench.cells.length === 0) return;
     const unit = UNIT_LABEL[bench.cells[0]!.unit];
-    this.line(`\nbenchmark on ${target.target.name} (kernel ${target.target.kernelRelease}, ${target.target.accelerator}): ${unit} per access, empty loop subtracted; median [95% CI], n=${bench.samples} per cell`);
+    // Cells from logs before the CI width was recorded keep the old header: n was the same for every cell then.
+    const sampling = bench.cells.some((cell) => cell.samplesUsed !== undefined)
+      ? `median [95% CI] ±CI half-width in % of the median, n samples${bench.precision ? `; precision: until ${halfWidthText(bench.precision.halfWidthPercent)} within ${bench.precision.budgetSec} s per size, at most ${bench.precision.maxSamples} samples` : ''}`
+      : `median [95% CI], n=${bench.samples} per cell`;
+    this.line(`\nbenchmark on ${target.target.name} (kernel ${target.target.kernelRelease}, ${target.target.accelerator}): ${unit} per access, empty loop subtracted; ${sampling}`);
     const variants = BENCH_VARIANTS.filter((variant) => variant !== 'empty' && bench.cells.some((cell) => cell.variant === variant));
     const ratioNames = [...new Set(bench.ratios.map((ratio) => `${ratio.numerator}/${ratio.denominator}`))];
     const rows: string[][] = [['size', ...variants, 'empty loop', ...ratioNames]];
     for (const size of bench.sizes) {
       const cellText = variants.map((variant) => {
         const cell = bench.cells.find((entry) => entry.size === size && entry.variant === variant);
-        return cell?.perAccess ? medianWithCi(cell.perAccess) : '-';
+        return cell?.perAccess ? `${medianWithCi(cell.perAccess)}${cellSamplingText(cell)}` : '-';
       });
       const empty = bench.calibration.find((entry) => entry.size === size);
       const ratioText = ratioNames.map((name) => {
@@ -171,6 +184,7 @@ export class TableReporter implements Reporter {
       rows.push([String(size), ...cellText, empty ? medianWithCi(empty.emptyPerLookup) : '-', ...ratioText]);
     }
     this.line(indent(formatTable(rows, new Set(rows[0]!.map((_, index) => index))), '  '));
+    for (const sampled of bench.sampling ?? []) this.line(`  ${samplingLine(sampled, bench.cells)}`);
     for (const rejected of bench.rejected) this.line(`  ${rejected.variant}: not measured, the verifier rejects it here: ${rejected.message}`);
   }
 

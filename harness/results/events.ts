@@ -10,7 +10,7 @@ export const EVENTS_SCHEMA = 'kptrlab.events';
 export const EVENTS_SCHEMA_VERSION = 1;
 
 /** The bench parameters a target's benchmark starts with (everything of BenchResult that is not a result). */
-export type BenchStart = Pick<BenchResult, 'sizes' | 'samples' | 'warmup' | 'lookups' | 'repeat' | 'seed' | 'unit' | 'objectHash'> & { variants: BenchVariant[] };
+export type BenchStart = Pick<BenchResult, 'sizes' | 'samples' | 'warmup' | 'lookups' | 'repeat' | 'seed' | 'unit' | 'objectHash' | 'precision'> & { variants: BenchVariant[] };
 
 export type RunEvent =
   | { type: 'run-start'; schema: typeof EVENTS_SCHEMA; schemaVersion: typeof EVENTS_SCHEMA_VERSION; run: Omit<RunInfo, 'status'>; resultsPath: string; targets: string[] }
@@ -27,6 +27,8 @@ export type RunEvent =
   | { type: 'bench-start'; target: string; bench: BenchStart }
   | { type: 'bench-rejected'; target: string; variant: BenchVariant; message: string }
   | { type: 'bench-sample'; target: string; sample: SampleRecord }
+  /** With bench.precision: how many measured rounds a size got and why adaptive sampling stopped there. */
+  | { type: 'bench-sampled'; target: string; sampled: NonNullable<BenchResult['sampling']>[number] }
   | { type: 'bench-calibration'; target: string; calibration: BenchResult['calibration'][number] }
   | { type: 'bench-cell'; target: string; cell: CellResult }
   | { type: 'bench-ratio'; target: string; ratio: RatioResult }

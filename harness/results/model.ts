@@ -141,6 +141,29 @@ export interface Provenance {
   environment?: Partial<Record<EnvironmentPhase, EnvironmentRecord>> & { warnings?: string[] };
   /** What `tune:` changed on a lab machine for the measurement, and (once torn down) whether it was restored. */
   tune?: TuneRecord;
+  /** A kernel kexec'd on a lab machine for this target: how it booted, and whether the machine went back to its default. */
+  boot?: BootRecord;
+}
+
+export interface BootRecord {
+  variant: string;
+  /** kptrlab.boot=<id> on the kernel command line: proof the running kernel is the one kexec'd for this target. */
+  marker: string;
+  cmdline: string;
+  /** The machine's own kernel before (uname -r). */
+  defaultRelease: string;
+  outcome: 'booted' | 'failed';
+  /** kexec -e → SSH answering on the new kernel. */
+  bootMs?: number;
+  /** /proc/version on the booted kernel (it matched the built vmlinux's banner). */
+  version?: string;
+  failure?: string;
+  /** How the machine got back to its default kernel: reboot (after a good boot), hard-reset, or none (it did not). */
+  recovery?: 'reboot' | 'hard-reset' | 'came-back' | 'none';
+  /** Whether the machine ended on its default kernel; undefined until the target's teardown. */
+  returned?: boolean;
+  returnMs?: number;
+  health: 'good' | 'bad';
 }
 
 export interface CaseResult {
@@ -185,6 +208,12 @@ export interface CellResult {
   perAccess: Summary | null;
   /** Raw test_run durations per sample (per repeat), in order of rounds. */
   durations: number[];
+  /** Measured rounds the cell stands on (adaptive sampling may add rounds beyond the configured samples). */
+  samplesUsed?: number;
+  /** Half the width of the 95 % CI of the median (perAccess; perLookup for empty), in percent of it; null when the median is 0. */
+  ciHalfWidthPercent?: number | null;
+  /** With bench.precision (non-empty variants): the target half-width and whether this cell reached it. */
+  precision?: { targetPercent: number; reached: boolean };
 }
 
 export interface RatioResult {
@@ -232,6 +261,10 @@ export interface BenchResult {
   unit: TimeUnit;
   /** sha256 of the bench object every cell was measured with. */
   objectHash?: string;
+  /** Adaptive sampling as configured: per size, rounds are added past `samples` until every median's CI half-width is within target. */
+  precision?: { halfWidthPercent: number; budgetSec: number; maxSamples: number };
+  /** With precision, per size: the measured rounds it got, why sampling stopped, and the wall time of its rounds (warm-up included). */
+  sampling?: Array<{ size: number; rounds: number; stop: 'converged' | 'budget' | 'max-samples'; elapsedMs: number }>;
   rejected: Array<{ variant: BenchVariant; message: string }>;
   /** Every raw sample in arrival order, including those of a size that never finished. */
   rawSamples: SampleRecord[];

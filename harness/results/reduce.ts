@@ -81,6 +81,9 @@ function applyToTarget(entry: TargetResult, event: RunEvent): void {
     case 'bench-sample':
       bench().rawSamples.push(event.sample);
       break;
+    case 'bench-sampled':
+      (bench().sampling ??= []).push(event.sampled);
+      break;
     case 'bench-calibration':
       bench().calibration.push(event.calibration);
       break;

@@ -1,4 +1,7 @@
 // Robust summaries for benchmark samples: median with a distribution-free 95 % CI, CV, paired ratios.
+import { median, medianCiRanks } from '../stats/median.js';
+
+export { median, medianCiRanks };
 
 export interface Summary {
   n: number;
@@ -11,34 +14,6 @@ export interface Summary {
   cv: number;
   min: number;
   max: number;
-}
-
-/** Median of a non-empty list. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError('median of an empty list');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** Binomial(n, 1/2) CDF at k, computed in log space so large n stays exact enough. */
-function binomialHalfCdf(k: number, n: number): number {
-  let total = 0;
-  let logCoefficient = 0; // log C(n, 0)
-  for (let i = 0; i <= k; i++) {
-    if (i > 0) logCoefficient += Math.log(n - i + 1) - Math.log(i);
-    total += Math.exp(logCoefficient - n * Math.LN2);
-  }
-  return total;
-}
-
-/** Ranks (0-based, inclusive) of the order statistics bounding a >= 95 % CI for the median. */
-export function medianCiRanks(n: number): { low: number; high: number } {
-  // Largest k with P(B <= k - 1) <= 2.5 %: the interval [x(k), x(n-k+1)] (1-based) covers >= 95 %.
-  let k = 0;
-  while (k + 1 <= n && binomialHalfCdf(k, n) <= 0.025) k++;
-  const low = Math.max(0, k - 1);
-  return { low, high: Math.min(n - 1, n - 1 - low) };
 }
 
 /** Median, 95 % CI of the median, mean, CV, min and max of a sample list. */

@@ -107,7 +107,8 @@ export async function executeRun(config: RunConfig, subscribe: (bus: EventBus) =
       if (isInterrupted()) return;
       // A path or setting the user must fix is a usage error (2), anything else stopped the harness (69).
       if (error instanceof KptrlabError && error.exitCode === ExitCode.usage) configProblem = true;
-      else infrastructureFailed = true;
+      // A kernel that does not boot is a failed test of that kernel, not a harness problem.
+      else if (!(error instanceof KptrlabError && error.code === 'KERNEL_BOOT_FAILED')) infrastructureFailed = true;
       // A target that failed before it started still gets an entry, so the failure is in the results.
       if (!bus.state?.targets.some((entry) => entry.target.name === targetConfig.name)) {
         const placeholder = { name: targetConfig.name, kind: targetConfig.kind, accelerator: targetConfig.kind === 'qemu' ? ('tcg' as const) : ('native' as const), timeUnit: 'ns' as const, kernelRelease: 'unknown', arch: 'arch' in targetConfig ? targetConfig.arch : 'unknown' };
@@ -116,12 +117,16 @@ export async function executeRun(config: RunConfig, subscribe: (bus: EventBus) =
       const code = error instanceof KptrlabError ? error.code : 'INTERNAL';
       const message = error instanceof KptrlabError ? messageWithCauses(error) : describeError(error);
       const hint = error instanceof KptrlabError ? error.hint : undefined;
-      bus.emit({ type: 'error', target: targetConfig.name, stage: 'target', message, code, hint, fatal: true });
+      bus.emit({ type: 'error', target: targetConfig.name, stage: 'target', message, code, hint, fatal: true, consoleTail: target?.consoleTail?.() || undefined });
     } finally {
       await target?.teardown();
       // Whether the tuned machine is back as it was: known only after teardown.
       const tune = target?.tuneRecord?.();
       if (tune?.notRestored) bus.emit({ type: 'provenance', target: targetConfig.name, provenance: { tune: structuredClone(tune) } });
+      // How a kexec'd kernel booted and whether the machine went back to its default: known only after teardown too.
+      const boot = target?.bootRecord?.();
+      if (boot) bus.emit({ type: 'provenance', target: targetConfig.name, provenance: { boot: structuredClone(boot) } });
+      if (boot?.returned === false) bus.emit({ type: 'error', target: targetConfig.name, stage: 'kernel', code: 'MACHINE_NOT_RETURNED', message: `the machine did not come back on its default kernel ${boot.defaultRelease}: ${boot.failure ?? 'unknown'}`, hint: boot.health === 'bad' ? 'It is marked bad: bring it back by hand, then kptrlab machine check.' : undefined, fatal: false });
       if (tune?.notRestored?.length) bus.emit({ type: 'error', target: targetConfig.name, stage: 'tune', code: 'TUNE_NOT_RESTORED', message: `the machine was not restored after tuning: ${tune.notRestored.join(', ')} differ from before the run`, hint: 'Set them back by hand (values in provenance.tune of results.json).', fatal: false });
     }
   };

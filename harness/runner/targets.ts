@@ -24,7 +24,16 @@ export type KernelProvenance = Omit<Provenance['kernel'], 'release'>;
 export async function prepareTarget(config: RunConfig, target: TargetConfig, bus: EventBus): Promise<{ target: Target; kernel: KernelProvenance }> {
   if (target.kind === 'local') return { target: new LocalTarget(target.name), kernel: { source: `running kernel ${version()}` } };
   const stage = (text: string) => bus.emit({ type: 'stage', target: target.name, stage: text });
-  if (target.kind === 'machine') return { target: new MachineTarget({ ...target.machine, name: target.name, tune: target.tune }, stage), kernel: { source: 'running kernel of the machine' } };
+  if (target.kind === 'machine') {
+    // The machine's health is kept under its inventory name: a label pick's target name differs.
+    const options = { ...target.machine, name: target.name, machineName: target.machine.name, tune: target.tune };
+    if (!target.kernel) return { target: new MachineTarget(options, stage), kernel: { source: 'running kernel of the machine' } };
+    if (!config.kernels || !target.machine.arch) throw new KptrlabError('CONFIG_INVALID', `${target.name}: kernel variant without a kernels: section or the machine's arch:`, { exitCode: ExitCode.usage });
+    stage(`kernel ${target.kernel.variant} ${target.machine.arch}: build or reuse`);
+    const built = await buildKernel(variantRequest(config.kernels, target.kernel.variant, target.machine.arch), (event) => forwardKernelEvent(event, stage));
+    const kernel = { variant: target.kernel.variant, image: built.image, vmlinux: built.vmlinux, append: target.kernel.append };
+    return { target: new MachineTarget({ ...options, kernel }, stage), kernel: builtKernelProvenance(built.dir, built.key, target.kernel.variant, config.kernels.patches) };
+  }
   let kernel: { image: string; btfPath?: string; release?: string };
   let initrd: string | undefined;
   let provenance: KernelProvenance;

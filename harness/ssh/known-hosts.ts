@@ -16,6 +16,16 @@ export interface MachineAddress {
   connectTimeoutSec: number;
 }
 
+/** How a lab machine is power-cycled and rebooted: argument lists, like a LAVA device dictionary's commands. */
+export interface MachinePower {
+  /** Resets the machine from outside (a PDU, a BMC, QMP); none: a machine that does not come back is given up on. */
+  hardReset?: string[];
+  /** Brings the machine back to its default kernel (on the machine). */
+  reboot: string[];
+  /** How long the hard-reset command may take. */
+  resetTimeoutSec: number;
+}
+
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 /** The SHA256 fingerprint of one pin: "SHA256:..." as is, or an OpenSSH public key ("ssh-ed25519 AAAA... [comment]"); undefined when it is neither. */

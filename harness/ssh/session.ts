@@ -201,6 +201,8 @@ export class SshSession {
   close(): void {
     this.closed = true;
     this.client.end();
+    // A peer that died (a kexec'd or crashed kernel) never answers the FIN: the half-closed socket would keep the process alive.
+    setTimeout(() => this.client.destroy(), 2_000).unref();
   }
 
   // Dropbear occasionally refuses the subsystem right after another channel closed: retry a few times.

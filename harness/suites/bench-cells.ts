@@ -20,17 +20,30 @@ export function measured<T extends RawSample>(samples: readonly T[]): T[] {
   return samples.filter((sample) => sample.round >= 0).sort((a, b) => a.round - b.round);
 }
 
-/** One cell from a variant's samples at one size. */
-export function buildCell(size: number, variant: BenchVariant, unit: TimeUnit, samples: readonly RawSample[], empty: readonly RawSample[]): CellResult {
+/** Half the width of a summary's 95 % CI in percent of its median (null when the median is 0: no relative width). */
+export function ciHalfWidthPercent(summary: Summary): number | null {
+  const percent = ((summary.ciHigh - summary.ciLow) / 2 / Math.abs(summary.median)) * 100;
+  return Number.isFinite(percent) ? percent : null;
+}
+
+/** One cell from a variant's samples at one size; `targetPercent` (bench.precision) says whether its CI is narrow enough. */
+export function buildCell(size: number, variant: BenchVariant, unit: TimeUnit, samples: readonly RawSample[], empty: readonly RawSample[], targetPercent?: number): CellResult {
   const ordered = measured(samples);
+  const perLookupSummary = summarize(perLookup(ordered));
+  const perAccess = variant === 'empty' ? null : summarize(perLookup(ordered, empty));
+  const width = ciHalfWidthPercent(perAccess ?? perLookupSummary);
   return {
     size,
     variant,
     unit,
     lookupsPerSample: ordered[0]?.lookups ?? 0,
-    perLookup: summarize(perLookup(ordered)),
-    perAccess: variant === 'empty' ? null : summarize(perLookup(ordered, empty)),
+    perLookup: perLookupSummary,
+    perAccess,
     durations: ordered.map((sample) => sample.durationNs),
+    samplesUsed: ordered.length,
+    ciHalfWidthPercent: width,
+    // The empty loop is the calibration, not a result: the stop rule does not wait for it, so it gets no verdict.
+    ...(targetPercent !== undefined && perAccess ? { precision: { targetPercent, reached: width !== null && width <= targetPercent } } : {}),
   };
 }
 

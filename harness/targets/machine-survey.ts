@@ -48,6 +48,8 @@ export interface SurveyOptions {
   arch?: Arch;
   node: string;
   cacheDir: string;
+  /** A kernel is to be kexec'd: kexec-tools and a kernel that allows it are needed too. */
+  kexec?: boolean;
 }
 
 /** Runs every check (none stops the others) and returns the facts the target needs. */
@@ -77,8 +79,16 @@ export async function surveyMachine(session: SshSession, options: SurveyOptions)
   const btf = await run(['test', '-r', '/sys/kernel/btf/vmlinux']);
   checks.push(btf.exitCode === 0 ? { check: 'btf', ok: true, detail: '/sys/kernel/btf/vmlinux' } : { check: 'btf', ok: false, detail: 'the running kernel has no /sys/kernel/btf/vmlinux', fix: 'Boot a kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian kernels have it).' });
 
+  if (options.kexec) {
+    const kexec = await run(['sh', '-c', 'command -v kexec && cat /proc/sys/kernel/kexec_load_disabled 2>/dev/null || true']);
+    const [path = '', disabled = '0'] = kexec.stdout.trim().split('\n');
+    if (!path.startsWith('/')) checks.push({ check: 'kexec', ok: false, detail: 'kexec is not on the PATH', fix: 'Install kexec-tools on the machine (Debian: apt-get install kexec-tools).' });
+    else if (disabled.trim() === '1') checks.push({ check: 'kexec', ok: false, detail: 'kernel.kexec_load_disabled is 1: the running kernel refuses kexec until it reboots', fix: 'Boot the machine without that sysctl set (it cannot be unset while running).' });
+    else checks.push({ check: 'kexec', ok: true, detail: path });
+  }
+
   const cacheDir = await remoteCacheDir(session, options.cacheDir);
-  const made = await run(['mkdir', '-p', posix.join(cacheDir, 'agent'), posix.join(cacheDir, 'native'), posix.join(cacheDir, 'objects')]);
+  const made = await run(['mkdir', '-p', ...['agent', 'native', 'objects', ...(options.kexec ? ['kernels'] : [])].map((dir) => posix.join(cacheDir, dir))]);
   checks.push(made.exitCode === 0 ? { check: 'cache folder', ok: true, detail: cacheDir } : { check: 'cache folder', ok: false, detail: `cannot create ${cacheDir}: ${made.stderr.trim().slice(0, 160)}`, fix: 'Set cacheDir: in the inventory entry to a folder the user can write.' });
 
   const cpuinfo = await run(['cat', '/proc/cpuinfo']);

@@ -17,7 +17,10 @@ import { AgentStream } from './agent-stream.js';
 import { tuneMachine, type AppliedTuning, type TuneReport, type TuneRequest } from './machine-tune.js';
 import { lockFileOf, remoteCacheDir, surveyMachine, type MachineSurvey, type SurveyCheck, type SurveyOptions } from './machine-survey.js';
 import { renameRequestObjects, requestObjects } from './request-objects.js';
-import type { MachineIdentity } from '../results/model.js';
+import type { MachinePower } from '../ssh/known-hosts.js';
+import type { BootRecord, MachineIdentity } from '../results/model.js';
+import { kernelBanner, kexecInto, KernelBootFailure, readBootState, returnToDefault, type BootContext, type BootState } from './machine-boot.js';
+import { markHealth, readHealth } from './machine-health.js';
 import type { ProgramRun, Target, TargetInfo } from './target.js';
 
 /** What the target needs of a machines: inventory entry. */
@@ -26,6 +29,23 @@ export interface MachineTargetOptions extends MachineAddress, SurveyOptions {
   execTimeoutSec: number;
   /** Tune the machine for measuring (restored at teardown or when the connection drops). */
   tune?: TuneRequest;
+  bootTimeoutSec: number;
+  power: MachinePower;
+  console?: string[];
+  /** A built kernel to kexec for this target (the machine goes back to its default kernel at teardown). */
+  kernel?: MachineKernel;
+  /** Where machine health is kept (default: healthDir()). */
+  healthDir?: string;
+  /** The inventory's name of the machine, which its health is kept under (default: name). */
+  machineName?: string;
+}
+
+export interface MachineKernel {
+  variant: string;
+  /** The kernel image (bzImage / Image) and its vmlinux, on this host. */
+  image: string;
+  vmlinux?: string;
+  append: string[];
 }
 
 export class MachineTarget implements Target {
@@ -41,9 +61,15 @@ export class MachineTarget implements Target {
   private tuning: AppliedTuning | undefined;
   /** What tune: changed, refused and restored (after teardown); undefined without tune:. */
   tuneReport: TuneReport | undefined;
+  private boot: { record: BootRecord; defaults: BootState; booted?: BootState } | undefined;
+  private bootConsole: string | undefined;
 
   constructor(private readonly options: MachineTargetOptions, private readonly onStage: (text: string) => void = () => undefined) {
     this.info = { name: options.name, kind: 'machine', accelerator: 'native', timeUnit: 'ns', kernelRelease: 'unknown', arch: options.arch ?? 'unknown' };
+  }
+
+  private get machineName(): string {
+    return this.options.machineName ?? this.options.name;
   }
 
   get btfPath(): string {
@@ -54,9 +80,53 @@ export class MachineTarget implements Target {
   /** Connects on the pinned host key, checks what the agent needs, takes the machine's lock, ships the agent and its binding, fetches BTF. */
   async preflight(): Promise<void> {
     if (this.session) return;
+    const health = readHealth(this.machineName, this.options.healthDir);
+    if (health.health === 'bad') {
+      throw new KptrlabError('MACHINE_UNHEALTHY', `machine ${this.machineName} is marked bad since ${health.at}: ${health.reason}`, { hint: `Bring it back by hand, then \`kptrlab machine check ${this.machineName}\` marks it good when every check passes.` });
+    }
     this.session = await this.connect();
-    const survey = await surveyMachine(this.session, this.options);
+    if (this.options.kernel) await this.bootKernel(this.options.kernel);
+    const survey = await surveyMachine(this.requireSession(), this.options);
     await this.prepare(survey);
+  }
+
+  /** The kexec'd kernel's record (after teardown: whether the machine went back to its default). */
+  bootRecord(): BootRecord | undefined {
+    return this.boot?.record;
+  }
+
+  consoleTail(): string {
+    return this.bootConsole ?? '';
+  }
+
+  // Under the machine's lock (lost with the old kernel): ship the image, kexec it, verify; a failure has recovered the machine.
+  private async bootKernel(kernel: MachineKernel): Promise<void> {
+    const session = this.requireSession();
+    const survey = await surveyMachine(session, { ...this.options, kexec: true });
+    this.refuseUnready(survey);
+    await this.takeLock(survey.cacheDir);
+    const defaults = await readBootState(session);
+    this.onStage(`machine ${survey.hostname}: default kernel ${defaults.release}; uploading ${kernel.variant}`);
+    const remoteImage = await this.ship(kernel.image, posix.join(survey.cacheDir, 'kernels'), '.kernel');
+    const banner = kernel.vmlinux ? kernelBanner(kernel.vmlinux) : undefined;
+    this.session = undefined;
+    this.lock = undefined;
+    try {
+      const booted = await kexecInto(this.bootContext(), session, defaults, { variant: kernel.variant, remoteImage, append: kernel.append, banner });
+      this.session = booted.session;
+      this.boot = { record: booted.record, defaults, booted: booted.state };
+    } catch (error) {
+      if (error instanceof KernelBootFailure) {
+        this.boot = { record: error.record, defaults };
+        this.bootConsole = error.consoleTail;
+      }
+      throw error;
+    }
+  }
+
+  private bootContext(): BootContext {
+    const { options } = this;
+    return { machine: this.machineName, connect: () => this.connect(), bootTimeoutSec: options.bootTimeoutSec, power: options.power, console: options.console, stage: this.onStage, healthDir: options.healthDir };
   }
 
   /**
@@ -68,6 +138,7 @@ export class MachineTarget implements Target {
     const survey = await surveyMachine(this.session, this.options);
     const checks = [...survey.checks];
     if (checks.some((check) => !check.ok)) return checks;
+    const health = readHealth(this.machineName, this.options.healthDir);
     try {
       await this.prepare(survey);
       let hello = '';
@@ -75,6 +146,9 @@ export class MachineTarget implements Target {
         if (event.type === 'hello') hello = `kernel ${event.kernel}, libbpf ${event.libbpf}`;
       });
       checks.push({ check: 'agent', ok: true, detail: `runs: ${hello}` });
+      // Every check passed: a machine marked bad is usable again (a person brought it back).
+      if (health.health === 'bad') markHealth(this.machineName, 'good', `kptrlab machine check passed (was bad: ${health.reason})`, this.options.healthDir);
+      checks.push({ check: 'health', ok: true, detail: health.health === 'bad' ? `was marked bad (${health.reason}); marked good again` : 'good' });
     } catch (error) {
       checks.push({ check: 'agent', ok: false, detail: error instanceof Error ? error.message : String(error), fix: error instanceof KptrlabError ? error.hint : undefined });
     }
@@ -96,18 +170,22 @@ export class MachineTarget implements Target {
     }
   }
 
-  private async prepare(survey: MachineSurvey): Promise<void> {
-    const { options } = this;
+  private refuseUnready(survey: MachineSurvey): void {
     const problems = survey.checks.filter((check) => !check.ok);
     if (problems.length) {
-      throw new KptrlabError('MACHINE_NOT_READY', `${options.name} lacks what the agent needs: ${problems.map((check) => `${check.check}: ${check.detail}`).join('; ')}`, { hint: problems.map((check) => check.fix).join(' ') });
+      throw new KptrlabError('MACHINE_NOT_READY', `${this.options.name} lacks what the agent needs: ${problems.map((check) => `${check.check}: ${check.detail}`).join('; ')}`, { hint: problems.map((check) => check.fix).join(' ') });
     }
+  }
+
+  private async prepare(survey: MachineSurvey): Promise<void> {
+    const { options } = this;
+    this.refuseUnready(survey);
     const { hostname, kernelRelease: release, cacheDir: cache } = survey;
     const arch = survey.arch!;
     this.info.arch = arch;
     this.info.kernelRelease = release;
     this.identity = { hostname, cpu: survey.cpu, kernelRelease: release };
-    this.lock = await this.takeLock(cache);
+    await this.takeLock(cache);
     this.onStage(`machine ${hostname}: kernel ${release}, ${arch}; shipping the agent to ${cache}`);
     const bundle = await this.ship(agentBundle(), posix.join(cache, 'agent'), '.mjs');
     const native = await this.ship(await this.nativeBinding(arch), posix.join(cache, 'native'), '.node');
@@ -164,6 +242,15 @@ export class MachineTarget implements Target {
     }
     await withTimeout(this.lock?.release(), 10_000);
     this.lock = undefined;
+    const boot = this.boot;
+    if (boot?.booted && this.session && boot.record.returned === undefined) {
+      try {
+        await returnToDefault(this.bootContext(), this.session, boot.booted, boot.defaults, boot.record);
+      } catch (error) {
+        // Only a changed host key gets here; the record says the machine did not come back.
+        Object.assign(boot.record, { returned: false, failure: error instanceof Error ? error.message : String(error) });
+      }
+    }
     this.session?.close();
     this.session = undefined;
     if (this.localDir) rmSync(this.localDir, { recursive: true, force: true });
@@ -184,10 +271,10 @@ export class MachineTarget implements Target {
   }
 
   // flock(1) holds the lock while its `cat` waits on our stdin: a run that dies drops the connection and with it the lock.
-  private async takeLock(cache: string): Promise<HeldCommand> {
+  private async takeLock(cache: string): Promise<void> {
     const lockFile = lockFileOf(cache);
     try {
-      return await this.requireSession().hold(['flock', '-n', lockFile, 'sh', '-c', 'echo kptrlab-locked; exec cat >/dev/null'], 'kptrlab-locked', 30_000);
+      this.lock = await this.requireSession().hold(['flock', '-n', lockFile, 'sh', '-c', 'echo kptrlab-locked; exec cat >/dev/null'], 'kptrlab-locked', 30_000);
     } catch (error) {
       if (error instanceof KptrlabError && error.code === 'SSH_HOLD_EXITED') {
         throw new KptrlabError('MACHINE_BUSY', `${this.options.name} is running another kptrlab job (it holds ${lockFile})`, { hint: 'Wait for it to finish; the lock goes with that job\'s SSH connection, so a dead job does not hold it.', cause: error });

@@ -1,7 +1,7 @@
 // One interface for every place the suites run: this machine, a QEMU guest, a real machine over SSH.
 import { cpus, hostname, release } from 'node:os';
 import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
-import type { MachineIdentity, TargetInfo, TuneRecord } from '../results/model.js';
+import type { BootRecord, MachineIdentity, TargetInfo, TuneRecord } from '../results/model.js';
 import type { Splat } from '../results/splat.js';
 import { archFromNode } from '../util/arch.js';
 
@@ -36,6 +36,8 @@ export interface Target {
   consoleTail?(): string;
   /** What `tune:` did to the machine (lab machines with tune: only); after teardown it says whether all was restored. */
   tuneRecord?(): TuneRecord | undefined;
+  /** A kernel kexec'd on a lab machine for this target: how it booted and (after teardown) whether the machine went back. */
+  bootRecord?(): BootRecord | undefined;
   /** The machine the target's results are measured on. */
   machineIdentity(): MachineIdentity;
   /** Releases everything the target holds; safe to call twice. */

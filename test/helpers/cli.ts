@@ -15,6 +15,12 @@ if (!process.env.KPTRLAB_HISTORY) {
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 }
 
+// Output folders this process made, removed when it exits (a test reads its results before that).
+const madeOutputDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of madeOutputDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export interface CliRun {
   exitCode: number;
   stdout: string;
@@ -27,6 +33,7 @@ export interface CliRun {
 /** Runs `kptrlab <args> --output <fresh dir>` and parses the results file. */
 export async function runCli(args: string[], options: { env?: Record<string, string>; uid?: number; gid?: number; outputDir?: string } = {}): Promise<CliRun> {
   const outputDir = options.outputDir ?? mkdtempSync(join(tmpdir(), 'kptrlab-out-'));
+  if (!options.outputDir) madeOutputDirs.push(outputDir);
   const withOutput = ['run', 'verify', 'bench', 'selftests'].includes(args[0] ?? '') ? [...args, '--output', outputDir] : args;
   const result = await execa(process.execPath, [CLI, ...withOutput], {
     reject: false,

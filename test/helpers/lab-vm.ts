@@ -135,7 +135,8 @@ export async function startLabVm(options: LabVmOptions = {}): Promise<LabVm> {
       port: spec.sshPort, identity: image.identity, hostKeyFingerprint: image.hostKeyFingerprint, release: image.release,
       qmpSocket: spec.qmpSocket, consoleLog: spec.consoleLog,
       hardResetArgv: [process.execPath, QMP_SCRIPT, spec.qmpSocket, 'system_reset'],
-      consoleArgv: ['tail', '-n', '200', spec.consoleLog],
+      // Streams what the serial console prints from now on, as a console server's client would.
+      consoleArgv: ['tail', '-n', '0', '-F', spec.consoleLog],
       accel, accelReason: reason, bootMs, dir, qemuPid: qemu.pid, image,
       connect: (timeoutMs = 10 * 60_000) => waitForSsh(target, timeoutMs),
       stop,

@@ -6,6 +6,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { projectPath } from '../../harness/util/paths.js';
 import { MachineTarget } from '../../harness/targets/machine.js';
+import { markHealth, readHealth } from '../../harness/targets/machine-health.js';
 import { bpfSkipReason } from '../helpers/bpf-env.js';
 import { runCli } from '../helpers/cli.js';
 import { makeHostKey, sshdSkipReason, startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -81,8 +82,26 @@ t.test('the loopback machine', { skip }, async (t) => {
     t.match(run.results?.targets.find((target) => target.target.name === 'loopback')?.errors, [{ code: 'SSH_HOST_KEY' }], 'the refusal is in the results');
   });
 
+  t.test('a machine marked bad is not used until machine check passes, which marks it good', async (t) => {
+    const state = join(sshd.dir, 'state');
+    const env = { KPTRLAB_STATE: state };
+    markHealth('loopback', 'bad', 'no SSH after the hard reset', join(state, 'machines'));
+    const config = writeConfig(sshd, 'unhealthy', {});
+    const run = await runCli(['run', '--config', config], { env });
+    t.equal(run.exitCode, 69, 'exit 69: a machine is unavailable');
+    t.match(run.results?.targets.find((target) => target.target.name === 'loopback')?.errors, [{ code: 'MACHINE_UNHEALTHY', message: /marked bad since .*: no SSH after the hard reset/, hint: /kptrlab machine check loopback/ }]);
+    t.same(run.results?.targets.find((target) => target.target.name === 'local')?.errors, [], 'the other lane ran');
+    const list = await runCli(['machine', 'list', '--config', config], { env });
+    t.match(list.stdout, /loopback .* BAD since .*: no SSH after the hard reset/);
+    const check = await runCli(['machine', 'check', 'loopback', '--config', config], { env });
+    t.equal(check.exitCode, 0, check.stdout + check.stderr);
+    t.match(check.stdout, /ok +health +was marked bad \(no SSH after the hard reset\); marked good again/);
+    t.equal(readHealth('loopback', join(state, 'machines')).health, 'good');
+    t.notMatch((await runCli(['machine', 'list', '--config', config], { env })).stdout, /BAD/);
+  });
+
   t.test('one job at a time: a second preflight finds the machine busy until the first lets go', async (t) => {
-    const options = { name: 'loopback', host: '127.0.0.1', port: sshd.port, user: 'root', identity: sshd.identity, hostKeys: { fingerprints: [sshd.fingerprint] }, node: process.execPath, cacheDir: cache, connectTimeoutSec: 10, execTimeoutSec: 60 };
+    const options = { name: 'loopback', host: '127.0.0.1', port: sshd.port, user: 'root', identity: sshd.identity, hostKeys: { fingerprints: [sshd.fingerprint] }, node: process.execPath, cacheDir: cache, connectTimeoutSec: 10, execTimeoutSec: 60, bootTimeoutSec: 60, power: { reboot: ['reboot'], resetTimeoutSec: 10 } };
     const first = new MachineTarget(options);
     const second = new MachineTarget(options);
     t.teardown(async () => {
@@ -130,7 +149,7 @@ t.test('the loopback machine', { skip }, async (t) => {
     }
     symlinkSync('/proc/sys/kernel/osrelease', join(cpu, 'cpufreq/boost'));
     const read = (path: string) => readFileSync(join(cpu, path), 'utf8').trim();
-    const options = { name: 'loopback', host: '127.0.0.1', port: sshd.port, user: 'root', identity: sshd.identity, hostKeys: { fingerprints: [sshd.fingerprint] }, node: process.execPath, cacheDir: cache, connectTimeoutSec: 10, execTimeoutSec: 60, tune: { sysfsRoot: root, cpu: 1 } };
+    const options = { name: 'loopback', host: '127.0.0.1', port: sshd.port, user: 'root', identity: sshd.identity, hostKeys: { fingerprints: [sshd.fingerprint] }, node: process.execPath, cacheDir: cache, connectTimeoutSec: 10, execTimeoutSec: 60, bootTimeoutSec: 60, power: { reboot: ['reboot'], resetTimeoutSec: 10 }, tune: { sysfsRoot: root, cpu: 1 } };
     const stages: string[] = [];
     const target = new MachineTarget(options, (text) => stages.push(text));
     t.teardown(() => target.teardown());

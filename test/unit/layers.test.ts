@@ -5,12 +5,14 @@ import { dirname, join, relative, resolve } from 'node:path';
 import t from 'tap';
 import { projectPath } from '../../harness/util/paths.js';
 
-// Bottom first. results (the schema and its reducer) and util import nothing of harness; the agent travels alone.
+// Bottom first. util and stats (pure math) import nothing of harness, results (the schema and its reducer) only stats;
+// the agent travels alone (stats is bundled into it).
 const ALLOWED: Record<string, readonly string[]> = {
   util: [],
-  results: [],
+  stats: [],
+  results: ['stats'],
   native: [],
-  agent: ['native'],
+  agent: ['native', 'stats'],
   bpf: ['util'],
   ssh: ['util'],
   kernel: ['util'],
@@ -20,9 +22,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   suites: ['agent', 'bpf', 'config', 'results', 'targets', 'util'],
   selftests: ['agent', 'bpf', 'config', 'kernel', 'native', 'results', 'suites', 'targets', 'util'],
   runner: ['bpf', 'config', 'history', 'kernel', 'qemu', 'results', 'selftests', 'suites', 'targets', 'util'],
+  premerge: ['config', 'kernel', 'results', 'runner', 'util'],
   report: ['results'],
   history: ['results', 'util'],
-  cli: ['agent', 'bpf', 'config', 'history', 'kernel', 'native', 'qemu', 'report', 'results', 'runner', 'selftests', 'ssh', 'suites', 'targets', 'util'],
+  cli: ['agent', 'bpf', 'config', 'history', 'kernel', 'native', 'premerge', 'qemu', 'report', 'results', 'runner', 'selftests', 'ssh', 'suites', 'targets', 'util'],
 };
 
 const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|^\s*import\s+'(\.[^']+)'/gm;
@@ -77,6 +80,6 @@ t.test('the checker catches an upward import, an import out of harness/ and an u
     ['suites/ok.ts', "import { judgeCase } from './verdict.js';\nimport type { Level } from '../results/vocab.js';\n"],
   ]);
   const problems = upwardImports(planted, ALLOWED);
-  t.match(problems, [/results\/model\.ts → targets\//, /agent\/bench\.ts → results\/ \(agent\/ may import native\)/, /native\/loader\.ts: imports .* from outside harness/, /newfolder\/ is not in the layer table/]);
+  t.match(problems, [/results\/model\.ts → targets\//, /agent\/bench\.ts → results\/ \(agent\/ may import native, stats\)/, /native\/loader\.ts: imports .* from outside harness/, /newfolder\/ is not in the layer table/]);
   t.equal(problems.length, 4, 'a same-folder or allowed import is not a problem');
 });

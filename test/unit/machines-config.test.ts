@@ -74,3 +74,18 @@ t.test('targets run in lanes: this host is one, each machine another, config ord
   const config = parseRunConfig('/cfg/run.yaml', `${lab()}targets:\n  - {name: a, kind: local}\n  - {kind: machine, machine: lab1}\n  - {name: q, kind: qemu, kernel: {debianPackage: linux-image-amd64}}\n  - {name: again, kind: machine, machine: lab1}\n  - {kind: machine, machine: lab2}\n`);
   t.same(targetLanes(config.targets).map((lane) => lane.map((target) => target.name)), [['a', 'q'], ['lab1', 'again'], ['lab2']]);
 });
+
+t.test('power, console, boot timeout and a kernel to kexec: argument lists, defaults and errors with the fix', async (t) => {
+  const kernels = 'kernels:\n  source: {kind: debian, package: linux-source-7.3, suite: trixie-backports}\n  variants:\n    patched-lab: {description: lab}\n';
+  const config = parseRunConfig('/cfg/run.yaml', `${kernels}${lab(', arch: x86_64, bootTimeoutSec: 90, power: {hardReset: [./reset, lab1]}, console: [tail, -F, /var/log/lab1]')}targets:\n  - {kind: machine, machine: lab1, kernel: {variant: patched-lab, append: "mitigations=off  nokaslr"}}\n  - {kind: machine, machine: lab2}\n`);
+  t.match(config.machines.get('lab1'), { bootTimeoutSec: 90, power: { hardReset: ['/cfg/reset', 'lab1'], reboot: ['reboot'], resetTimeoutSec: 60 }, console: ['tail', '-F', '/var/log/lab1'] });
+  t.match(config.machines.get('lab2'), { bootTimeoutSec: 300, power: { hardReset: undefined, reboot: ['reboot'] }, console: undefined });
+  t.match(config.targets[0], { kind: 'machine', kernel: { variant: 'patched-lab', append: ['mitigations=off', 'nokaslr'] } });
+  t.notOk('kernel' in config.targets[1]!, 'a machine target without kernel: runs the machine\'s own');
+  t.match(errorOf(lab(', power: {hardReset: "ipmitool power reset"}')).message, /hardReset: expected an argument list/);
+  t.match(errorOf(lab(', console: []')).message, /console: expected a non-empty argument list/);
+  t.match(errorOf(`${kernels}${lab(', arch: x86_64')}targets:\n  - {kind: machine, machine: lab1, kernel: {variant: nope}}\n`).message, /variant: expected one of the kernel variants patched-lab/);
+  t.match(errorOf(`${kernels}${lab()}targets:\n  - {kind: machine, machine: lab1, kernel: {variant: patched-lab}}\n`).hint, /Add "arch: x86_64" or "arch: arm64" to machine lab1/);
+  t.match(errorOf(`${lab(', arch: x86_64')}targets:\n  - {kind: machine, machine: lab1, kernel: {variant: patched-lab}}\n`).message, /a variant of the kernels: section/);
+  t.match(errorOf(`${kernels}${lab()}targets:\n  - {kind: machine, labels: [x86], kernel: {variant: patched-lab}}\n`).hint, /to machine lab1/, 'a labels pick checks each machine it picked');
+});
