@@ -7,6 +7,7 @@ import { kernelCommand } from './kernel.js';
 import { machineCommand } from './machine.js';
 import { compareCommand } from './compare.js';
 import { nightlyCommand } from './nightly.js';
+import { premergeCommand } from './premerge.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run-command.js';
 
@@ -30,6 +31,9 @@ commands:
   nightly --config <yaml> [--db PATH]
                                  run, add to the history, compare with the previous nightly of that config, find
                                  change points; print and save new regressions and improvements; exit 1 on one
+  premerge --series <mbox|folder|repo:a..b> [--config <yaml>] [--base VARIANT] [--only-final] [--check]
+                                 a series against its base tree, a kernel per prefix: what flipped at which
+                                 patch, cost moves, a Markdown summary; exit 1 on a regression (premerge --help)
   report  <run dir> [--reporter table|tap|json]
                                  re-render a saved run from its event log (events.ndjson) alone
   history import|runs|series [--db PATH]
@@ -65,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
       return compareCommand(rest);
     case 'nightly':
       return nightlyCommand(rest);
+    case 'premerge':
+      return premergeCommand(rest);
     case 'run':
     case 'verify':
     case 'bench':
