@@ -115,24 +115,30 @@ export class SshSession {
   exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
     const command = remoteCommand(argv);
     return new Promise((resolve, reject) => {
-      this.client.exec(command, (error, stream) => {
-        if (error) return reject(new KptrlabError('SSH_EXEC', `could not start \`${command}\` in the guest: ${error.message}`, { cause: error }));
-        const out = collect(stream, options.onStdoutLine);
-        const err = collect(stream.stderr, options.onStderrLine);
-        const timer = setTimeout(() => {
-          stream.close();
-          reject(new KptrlabError('SSH_COMMAND_TIMEOUT', `command timed out after ${options.timeoutMs} ms in the guest: ${command}`, { hint: 'Raise execTimeoutMs, or look at the console log for a hung kernel.' }));
-        }, options.timeoutMs);
+      let stream: ClientChannel | undefined;
+      // The deadline starts before the channel is asked for: a server that never opens it must not hang the caller.
+      const timer = setTimeout(() => {
+        stream?.close();
+        reject(new KptrlabError('SSH_COMMAND_TIMEOUT', `command timed out after ${options.timeoutMs} ms in the guest${stream ? '' : ' (the channel never opened)'}: ${command}`, { hint: 'Raise execTimeoutMs, or look at the console log for a hung kernel.' }));
+      }, options.timeoutMs);
+      this.client.exec(command, (error, channel) => {
+        if (error) {
+          clearTimeout(timer);
+          return reject(new KptrlabError('SSH_EXEC', `could not start \`${command}\` in the guest: ${error.message}`, { cause: error }));
+        }
+        stream = channel;
+        const out = collect(channel, options.onStdoutLine);
+        const err = collect(channel.stderr, options.onStderrLine);
         let exit: { code: number | null; signal: string | undefined } = { code: null, signal: undefined };
-        stream.on('exit', (code: number | null, signal?: string) => {
+        channel.on('exit', (code: number | null, signal?: string) => {
           exit = { code, signal };
         });
-        stream.on('close', () => {
+        channel.on('close', () => {
           clearTimeout(timer);
           resolve({ exitCode: exit.code, signal: exit.signal, stdout: out.text(), stderr: err.text() });
         });
-        if (options.stdin !== undefined) stream.end(options.stdin);
-        else stream.end();
+        if (options.stdin !== undefined) channel.end(options.stdin);
+        else channel.end();
       });
     });
   }
