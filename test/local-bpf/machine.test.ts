@@ -172,7 +172,10 @@ t.test('the loopback machine', { skip }, async (t) => {
     // A run killed mid-way (SIGKILL: no teardown at all): the guard on the machine restores when the connection drops.
     const script = join(sshd.dir, 'crash.mjs');
     writeFileSync(script, `import { MachineTarget } from ${JSON.stringify(projectPath('dist', 'harness', 'targets', 'machine.js'))};\nconst target = new MachineTarget(${JSON.stringify(options)});\nawait target.preflight();\nconsole.log('tuned');\nsetInterval(() => {}, 1000);\n`);
-    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Its temp folder (the BTF copy) cannot be removed by a SIGKILLed process: it goes in a folder the test removes.
+    const childTmp = join(sshd.dir, 'child-tmp');
+    mkdirSync(childTmp, { recursive: true });
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: childTmp } });
     t.teardown(() => child.kill('SIGKILL'));
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('tuned') && resolve());
