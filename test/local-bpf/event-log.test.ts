@@ -1,8 +1,7 @@
 // The event log through the real CLI on this kernel: a report re-rendered from the log alone is the run's own, a
 // kernel that is not the declared one fails, and an agent killed mid-benchmark leaves every finished sample.
 import { execa } from 'execa';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { readEventLog } from '../../harness/results/event-log.js';
@@ -11,6 +10,7 @@ import { reduceEvents } from '../../harness/results/reduce.js';
 import { projectPath } from '../../harness/util/paths.js';
 import { bpfSkipReason } from '../helpers/bpf-env.js';
 import { CLI, runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const skip = bpfSkipReason();
 if (skip) t.comment(`skipping local BPF tests: ${skip}`);
@@ -43,7 +43,7 @@ t.test("kptrlab report reproduces the run's TAP and results from the event log a
 });
 
 t.test('a config that declares the series on a kernel without it exits 1 naming the mismatch', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-series-'));
+  const dir = scratchDir('kptrlab-series-');
   const config = join(dir, 'full-on-base.yaml');
   writeFileSync(config, `${readFileSync(projectPath('config', 'quick.yaml'), 'utf8')}targets:\n  - {name: local, kind: local, series: full}\n`);
   const run = await runCli(['verify', '--config', config]);
@@ -67,7 +67,7 @@ function agentOf(parent: number): number | undefined {
 }
 
 t.test('an agent killed mid-benchmark: exit 1, the stage named, every finished sample kept and rebuilt from the log', { skip }, async (t) => {
-  const outputDir = mkdtempSync(join(tmpdir(), 'kptrlab-crash-'));
+  const outputDir = scratchDir('kptrlab-crash-');
   // Far more samples than it will get to: the kill lands mid-size, whatever the machine's speed.
   const child = execa(process.execPath, [CLI, 'bench', '--config', 'config/quick.yaml', '--sizes', '16', '--samples', '100000', '--output', outputDir], { reject: false, env: { KPTRLAB_NO_UI: '1' } });
   const samplesSoFar = () => {

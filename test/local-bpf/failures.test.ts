@@ -1,17 +1,17 @@
 // How a run fails: not root, a case that does not compile, a bad config.
 import t from 'tap';
-import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpfSkipReason } from '../helpers/bpf-env.js';
 import { runCli } from '../helpers/cli.js';
 import { projectPath } from '../../harness/util/paths.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const skip = bpfSkipReason();
 const notRoot = process.getuid?.() === 0 ? undefined : 'needs root to drop to an unprivileged user';
 
 t.test('as non-root the local target stops at once and says what it needs', { skip: notRoot }, async (t) => {
-  const outputDir = mkdtempSync(join(tmpdir(), 'kptrlab-nonroot-'));
+  const outputDir = scratchDir('kptrlab-nonroot-');
   chmodSync(outputDir, 0o777);
   const run = await runCli(['verify', '--config', 'config/quick.yaml'], { uid: 65534, gid: 65534, outputDir, env: { HOME: outputDir, KPTRLAB_CACHE: join(outputDir, 'cache') } });
   t.equal(run.exitCode, 69, `exit 69 (stdout: ${run.stdout.slice(-300)} stderr: ${run.stderr.slice(-300)})`);
@@ -22,7 +22,7 @@ t.test('as non-root the local target stops at once and says what it needs', { sk
 });
 
 t.test('a case that does not compile is reported with clang\'s first error; the rest runs', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-cases-'));
+  const dir = scratchDir('kptrlab-cases-');
   copyFileSync(projectPath('programs', 'cases', 'walk_stock_baseline.bpf.c'), join(dir, 'good.bpf.c'));
   writeFileSync(join(dir, 'broken.bpf.c'), '#include "kptrlab.h"\nSEC("tc") KL_ACCEPT("base") int broken(void *ctx) { return undefined_symbol; }\n');
   const config = join(dir, 'cfg.yaml');
@@ -37,7 +37,7 @@ t.test('a case that does not compile is reported with clang\'s first error; the 
 });
 
 t.test('a kernel that is not the declared one fails the run: series: full on this base kernel exits 1 naming the mismatch', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-series-'));
+  const dir = scratchDir('kptrlab-series-');
   const config = join(dir, 'declared-full.yaml');
   writeFileSync(config, 'name: declared-full\ntargets:\n  - kind: local\n    series: full\nbench:\n  enabled: false\n');
   const run = await runCli(['verify', '--config', config]);
@@ -61,7 +61,7 @@ t.test('--samples below what a 95 % CI of the median needs is refused', async (t
 });
 
 t.test('a bad config exits 2 naming file, line and key', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-cfg-'));
+  const dir = scratchDir('kptrlab-cfg-');
   const config = join(dir, 'bad.yaml');
   writeFileSync(config, 'name: bad\nbench:\n  sizes: [16]\n  lookup: 10\n');
   const run = await runCli(['run', '--config', config]);

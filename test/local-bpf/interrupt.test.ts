@@ -1,12 +1,12 @@
 // Ctrl-C during a benchmark: exit 130, the results file says interrupted and keeps what finished, no agent left.
 import t from 'tap';
 import { execa } from 'execa';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResults } from '../../harness/results/model.js';
 import { bpfSkipReason } from '../helpers/bpf-env.js';
 import { CLI } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const skip = bpfSkipReason();
 if (skip) t.comment(`skipping local BPF tests: ${skip}`);
@@ -27,7 +27,7 @@ function agentsOf(parent: number): number[] {
 }
 
 t.test('SIGINT mid-benchmark', { skip }, async (t) => {
-  const outputDir = mkdtempSync(join(tmpdir(), 'kptrlab-int-'));
+  const outputDir = scratchDir('kptrlab-int-');
   const before = new Set(agentsOf(0));
   const child = execa(process.execPath, [CLI, 'bench', '--config', 'config/local.yaml', '--sizes', '65536,65537,65538', '--samples', '200', '--output', outputDir], {
     reject: false,

@@ -1,20 +1,20 @@
 // Nightly through the real CLI on this kernel (verifier only, so nothing here is statistical): the first run is the
 // baseline, the next is compared with it, a run that fails is a new regression (exit 1), and every run lands in history.
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { openHistory } from '../../harness/history/db.js';
 import { listRuns } from '../../harness/history/queries.js';
 import { bpfSkipReason } from '../helpers/bpf-env.js';
 import { CLI } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const skip = bpfSkipReason();
 if (skip) t.comment(`skipping local BPF tests: ${skip}`);
 
 t.test('kptrlab nightly: baseline, compared run, a failing run, all in history', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-nightly-local-'));
+  const dir = scratchDir('kptrlab-nightly-local-');
   const db = join(dir, 'history.db');
   const output = join(dir, 'results');
   const config = join(dir, 'nightly.yaml');

@@ -1,13 +1,13 @@
 import t from 'tap';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAILURE_TAIL_LINES, runChild } from '../../harness/util/child.js';
 import { describeError, KptrlabError, messageWithCauses } from '../../harness/util/errors.js';
 import { childLogDir, setChildLogDir } from '../../harness/util/paths.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 function fakeExecutable(body: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-fake-'));
+  const dir = scratchDir('kptrlab-fake-');
   const path = join(dir, 'fake');
   writeFileSync(path, `#!/bin/sh\n${body}\n`);
   chmodSync(path, 0o755);
@@ -40,7 +40,7 @@ t.test('a failure names the stage and the stderr tail', async (t) => {
 });
 
 t.test('a failure quotes the last 20 lines of output (stdout and stderr together) and keeps the whole output in a log', async (t) => {
-  const logs = mkdtempSync(join(tmpdir(), 'kptrlab-logs-'));
+  const logs = scratchDir('kptrlab-logs-');
   setChildLogDir(logs);
   t.teardown(() => setChildLogDir(undefined));
   t.equal(childLogDir(), logs);
@@ -68,7 +68,7 @@ t.test('a silent failure says there was no output', async (t) => {
 });
 
 t.test('a timeout kills the whole process group, grandchildren included', async (t) => {
-  const pidFile = join(mkdtempSync(join(tmpdir(), 'kptrlab-pid-')), 'pid');
+  const pidFile = join(scratchDir('kptrlab-pid-'), 'pid');
   const fake = fakeExecutable(`sleep 300 & echo $! > ${pidFile}; wait`);
   const error = await runChild(fake, [], { stage: 'qemu boot', timeoutMs: 500 }).catch((caught: unknown) => caught);
   t.ok(error instanceof KptrlabError);

@@ -1,14 +1,14 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { libbpfMakeArgs, newestVersionNode, treeLibbpfVersion } from '../../harness/kernel/libbpf-static.js';
 import { bindingLibbpfSource } from '../../harness/kernel/binding-libbpf.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 t.test("the version is the newest LIBBPF_x.y.z node of libbpf.map, compared numerically", async (t) => {
   t.equal(newestVersionNode('LIBBPF_0.0.1 {\n};\nLIBBPF_1.10.0 {\n} LIBBPF_1.9.0;\nLIBBPF_1.9.0 {\n};\n'), '1.10.0');
   t.throws(() => newestVersionNode('nothing here'), { code: 'LIBBPF_SOURCE' });
-  const tree = mkdtempSync(join(tmpdir(), 'kptrlab-tree-'));
+  const tree = scratchDir('kptrlab-tree-');
   t.throws(() => treeLibbpfVersion(tree), { code: 'LIBBPF_SOURCE', message: /no tools\/lib\/bpf\/libbpf.map/ });
   mkdirSync(join(tree, 'tools', 'lib', 'bpf'), { recursive: true });
   writeFileSync(join(tree, 'tools', 'lib', 'bpf', 'libbpf.map'), 'LIBBPF_1.8.0 {\n};\n');
@@ -30,7 +30,7 @@ t.test('make builds out of tree, position-independent; arm64 cross-compiles with
 t.test('the binding libbpf source: config/libbpf.yaml, KPTRLAB_LIBBPF_TREE overrides, bad keys named', async (t) => {
   t.match(bindingLibbpfSource({}), { kind: 'debian', package: 'linux-source-7.3' });
   t.same(bindingLibbpfSource({ KPTRLAB_LIBBPF_TREE: '/my/linux' }), { kind: 'dir', path: '/my/linux' });
-  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-libbpf-'));
+  const dir = scratchDir('kptrlab-libbpf-');
   writeFileSync(join(dir, 'bad.yaml'), 'sorce:\n  kind: debian\n');
   t.throws(() => bindingLibbpfSource({}, join(dir, 'bad.yaml')), { message: /sorce/ });
   t.throws(() => bindingLibbpfSource({}, join(dir, 'missing.yaml')), { code: 'CONFIG_NOT_FOUND' });

@@ -1,10 +1,10 @@
 import t from 'tap';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyRecord, reapStaleVms, registerVm, type ProcessView, type VmRecord } from '../../harness/qemu/registry.js';
 import { concretePackage } from '../../harness/qemu/distro-kernel.js';
 import { loadOrder, modinfoDepends, moduleName, parseModulesDep } from '../../harness/qemu/modules.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const record: VmRecord = { pid: 100, ownerPid: 50, name: 'vm', runDir: '/tmp/kptrlab-vm-abc', startedAt: 'x' };
 
@@ -22,7 +22,7 @@ t.test('a recorded VM is gone, owned or stale', async (t) => {
 });
 
 t.test('reaping kills stale VMs and forgets gone ones, leaves owned ones', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-reg-'));
+  const dir = scratchDir('kptrlab-reg-');
   registerVm(record, dir);
   registerVm({ ...record, pid: 101, ownerPid: 60, runDir: '/tmp/kptrlab-vm-own' }, dir);
   registerVm({ ...record, pid: 102 }, dir);
