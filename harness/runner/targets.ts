@@ -1,6 +1,6 @@
 // Turns a target config into a ready-to-boot Target: builds or reuses its kernel first.
 import type { RunConfig, TargetConfig } from '../config/run-config.js';
-import { buildKernel } from '../kernel/build.js';
+import { buildKernel, type KernelBuildResult } from '../kernel/build.js';
 import type { KernelEvent } from '../kernel/events.js';
 import { variantRequest } from '../kernel/kernel-config.js';
 import { arm64DebianKernel } from '../qemu/arm64-distro-kernel.js';
@@ -15,6 +15,7 @@ import { version } from 'node:os';
 import { basename, join } from 'node:path';
 import { entryFiles } from '../kernel/entry.js';
 import type { Provenance } from '../results/model.js';
+import type { Arch } from '../util/arch.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 import type { EventBus } from './events.js';
 
@@ -28,21 +29,18 @@ export async function prepareTarget(config: RunConfig, target: TargetConfig, bus
     // The machine's health is kept under its inventory name: a label pick's target name differs.
     const options = { ...target.machine, name: target.name, machineName: target.machine.name, tune: target.tune };
     if (!target.kernel) return { target: new MachineTarget(options, stage), kernel: { source: 'running kernel of the machine' } };
-    if (!config.kernels || !target.machine.arch) throw new KptrlabError('CONFIG_INVALID', `${target.name}: kernel variant without a kernels: section or the machine's arch:`, { exitCode: ExitCode.usage });
-    stage(`kernel ${target.kernel.variant} ${target.machine.arch}: build or reuse`);
-    const built = await buildKernel(variantRequest(config.kernels, target.kernel.variant, target.machine.arch), (event) => forwardKernelEvent(event, stage));
+    if (!target.machine.arch) throw new KptrlabError('CONFIG_INVALID', `${target.name}: kernel variant for a machine without arch:`, { exitCode: ExitCode.usage });
+    const { built, provenance } = await buildVariant(config, target.name, target.kernel.variant, target.machine.arch, stage);
     const kernel = { variant: target.kernel.variant, image: built.image, vmlinux: built.vmlinux, append: target.kernel.append };
-    return { target: new MachineTarget({ ...options, kernel }, stage), kernel: builtKernelProvenance(built.dir, built.key, target.kernel.variant, config.kernels.patches) };
+    return { target: new MachineTarget({ ...options, kernel }, stage), kernel: provenance };
   }
   let kernel: { image: string; btfPath?: string; release?: string };
   let initrd: string | undefined;
   let provenance: KernelProvenance;
   if ('variant' in target.kernel) {
-    if (!config.kernels) throw new KptrlabError('CONFIG_INVALID', `${target.name}: kernel variant without a kernels: section`, { exitCode: ExitCode.usage });
-    stage(`kernel ${target.kernel.variant} ${target.arch}: build or reuse`);
-    const built = await buildKernel(variantRequest(config.kernels, target.kernel.variant, target.arch), (event) => forwardKernelEvent(event, stage));
-    kernel = { image: built.image, btfPath: built.vmlinux };
-    provenance = builtKernelProvenance(built.dir, built.key, target.kernel.variant, config.kernels.patches);
+    const variant = await buildVariant(config, target.name, target.kernel.variant, target.arch, stage);
+    kernel = { image: variant.built.image, btfPath: variant.built.vmlinux };
+    provenance = variant.provenance;
   } else {
     stage(`kernel ${target.kernel.debianPackage}: download and initramfs`);
     // arm64: the host's apt knows no arm64 packages, and the initramfs needs the image's arm64 busybox.
@@ -71,6 +69,14 @@ export async function prepareTarget(config: RunConfig, target: TargetConfig, bus
     },
   });
   return { target: qemu, kernel: provenance };
+}
+
+/** Builds (or takes from the cache) one variant of the config's kernels: section, for a QEMU guest or a lab machine. */
+async function buildVariant(config: RunConfig, targetName: string, variant: string, arch: Arch, stage: (text: string) => void): Promise<{ built: KernelBuildResult; provenance: KernelProvenance }> {
+  if (!config.kernels) throw new KptrlabError('CONFIG_INVALID', `${targetName}: kernel variant without a kernels: section`, { exitCode: ExitCode.usage });
+  stage(`kernel ${variant} ${arch}: build or reuse`);
+  const built = await buildKernel(variantRequest(config.kernels, variant, arch), (event) => forwardKernelEvent(event, stage));
+  return { built, provenance: builtKernelProvenance(built.dir, built.key, variant, config.kernels.patches) };
 }
 
 /** A built kernel's source id and what the build did with each patch of the config's series (from the entry's meta.json). */
