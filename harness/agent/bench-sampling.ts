@@ -1,6 +1,6 @@
 // Adaptive sampling's stop rule: keep adding rounds until every measured variant's median is known to within the
 // target, one more round would overrun the size's time budget, or the round cap is reached. Pure, so it is unit-tested.
-import { medianCiRanks } from '../stats/median.js';
+import { halfWidthPercent, medianCiRanks, medianOfSorted } from '../stats/median.js';
 import type { SamplingPrecision, SamplingStop } from './protocol.js';
 
 export interface SamplingProgress {
@@ -18,10 +18,8 @@ export function medianHalfWidthPercent(values: readonly number[]): number {
   const n = values.length;
   if (n === 0) return Infinity;
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = n >> 1;
-  const median = n % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   const { low, high } = medianCiRanks(n);
-  const percent = ((sorted[high]! - sorted[low]!) / 2 / Math.abs(median)) * 100;
+  const percent = halfWidthPercent(sorted[low]!, sorted[high]!, medianOfSorted(sorted));
   return Number.isFinite(percent) ? percent : Infinity;
 }
 

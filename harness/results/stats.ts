@@ -1,7 +1,7 @@
 // Robust summaries for benchmark samples: median with a distribution-free 95 % CI, CV, paired ratios.
-import { median, medianCiRanks } from '../stats/median.js';
+import { halfWidthPercent, median, medianCiRanks, medianOfSorted } from '../stats/median.js';
 
-export { median, medianCiRanks };
+export { halfWidthPercent, median, medianCiRanks };
 
 export interface Summary {
   n: number;
@@ -26,7 +26,7 @@ export function summarize(values: readonly number[]): Summary {
   const { low, high } = medianCiRanks(n);
   return {
     n,
-    median: median(sorted),
+    median: medianOfSorted(sorted),
     ciLow: sorted[low]!,
     ciHigh: sorted[high]!,
     mean,

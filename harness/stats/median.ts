@@ -4,9 +4,18 @@
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('median of an empty list');
-  const sorted = [...values].sort((a, b) => a - b);
+  return medianOfSorted([...values].sort((a, b) => a - b));
+}
+
+/** Median of a non-empty list already in ascending order (no second sort where the caller sorted). */
+export function medianOfSorted(sorted: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Half the width of a CI [low, high] in percent of |median|: not finite when the median is 0. */
+export function halfWidthPercent(low: number, high: number, median: number): number {
+  return ((high - low) / 2 / Math.abs(median)) * 100;
 }
 
 /** Ranks (0-based, inclusive) of the order statistics bounding a >= 95 % CI for the median. */

@@ -1,7 +1,7 @@
 // Turns raw bench samples into cells (median + CI per variant and size), calibration and paired ratios.
 import { seededRandom } from '../agent/bench-plan.js';
 import type { CellResult, RatioResult, SampleRecord } from '../results/model.js';
-import { pairedRatio, summarize, type Summary } from '../results/stats.js';
+import { halfWidthPercent, pairedRatio, summarize, type Summary } from '../results/stats.js';
 import { RATIO_PAIRS, type BenchVariant, type TimeUnit } from '../results/vocab.js';
 
 export type RawSample = Pick<SampleRecord, 'round' | 'durationNs' | 'lookups'>;
@@ -22,7 +22,7 @@ export function measured<T extends RawSample>(samples: readonly T[]): T[] {
 
 /** Half the width of a summary's 95 % CI in percent of its median (null when the median is 0: no relative width). */
 export function ciHalfWidthPercent(summary: Summary): number | null {
-  const percent = ((summary.ciHigh - summary.ciLow) / 2 / Math.abs(summary.median)) * 100;
+  const percent = halfWidthPercent(summary.ciLow, summary.ciHigh, summary.median);
   return Number.isFinite(percent) ? percent : null;
 }
 
