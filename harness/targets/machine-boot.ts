@@ -132,7 +132,7 @@ export async function kexecInto(ctx: BootContext, session: SshSession, defaults:
       hint: 'The machine still runs its default kernel. Check that its kernel allows kexec (CONFIG_KEXEC, no lockdown or kexec_load_disabled) and that the image is for its arch.',
     });
   }
-  const console = ctx.console ? startConsole(ctx.console) : undefined;
+  const capture = ctx.console ? startConsole(ctx.console) : undefined;
   try {
     ctx.stage(`kexec into ${request.variant} (${marker}), waiting up to ${ctx.bootTimeoutSec} s for SSH`);
     await session.exec(['sync'], { timeoutMs: 120_000 });
@@ -152,23 +152,22 @@ export async function kexecInto(ctx: BootContext, session: SshSession, defaults:
         return { ...next, record };
       }
       record.failure = wrong;
+      next.session.close();
       // It came back on a kernel of its own (a panic that rebooted, a watchdog): no reset needed when it is the default.
-      if (!next.state.cmdline.includes(marker) && next.state.release === defaults.release) {
-        next.session.close();
+      if (onDefault(next.state, defaults, marker)) {
         record.recovery = 'came-back';
         record.returned = true;
-        throw failure(ctx, record, console, `${request.variant} did not stay up: ${wrong}`);
+        throw await failure(ctx, record, capture, `${request.variant} did not stay up: ${wrong}`);
       }
-      next.session.close();
     } else {
       record.failure = `no SSH within ${ctx.bootTimeoutSec} s of kexec -e`;
     }
-    const tail = await consoleAtFailure(console, ctx.console);
-    const said = lastPanicLine(tail);
+    // The console as it was when the kernel failed, before the reset adds the default kernel's boot to it.
+    const tail = await consoleAtFailure(capture, ctx.console);
     await recover(ctx, defaults, record);
-    throw failure(ctx, record, undefined, `${request.variant} did not come up on ${ctx.machine}: ${record.failure}${said ? `; its console said: ${said}` : ''}`, tail);
+    throw await failure(ctx, record, tail, `${request.variant} did not come up on ${ctx.machine}: ${record.failure}`);
   } finally {
-    console?.stop();
+    capture?.stop();
   }
 }
 
@@ -224,7 +223,11 @@ async function recover(ctx: BootContext, defaults: BootState, record: BootRecord
   ctx.stage(`back on the default kernel ${back.state.release} after the hard reset`);
 }
 
-function failure(ctx: BootContext, record: BootRecord, console: ConsoleCapture | undefined, message: string, tail = console?.tail() ?? ''): KernelBootFailure {
+// The failure with the console's tail (read now from a capture, or as read before a reset) and its last panic line.
+async function failure(ctx: BootContext, record: BootRecord, console: ConsoleCapture | string | undefined, message: string): Promise<KernelBootFailure> {
+  const tail = typeof console === 'string' ? console : await consoleAtFailure(console, ctx.console);
+  const said = lastPanicLine(tail);
+  if (said) message = `${message}; its console said: ${said}`;
   const hint = record.health === 'bad'
     ? `Machine ${ctx.machine} is marked bad and skipped by later runs: bring it back by hand, then \`kptrlab machine check ${ctx.machine}\` marks it good.`
     : `The machine is back on its default kernel ${record.defaultRelease}. ${tail ? 'The console tail is in the error record.' : ctx.console ? 'The console command printed nothing.' : 'Configure console: on the machine to keep its boot output.'}`;
