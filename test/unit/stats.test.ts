@@ -1,11 +1,20 @@
 import t from 'tap';
 import { seededRandom } from '../../harness/agent/bench-plan.js';
-import { median, medianCiRanks, pairedRatio, summarize } from '../../harness/results/stats.js';
+import { halfWidthPercent, median, medianCiRanks, pairedRatio, summarize } from '../../harness/results/stats.js';
+import { medianHalfWidthPercent } from '../../harness/agent/bench-sampling.js';
 
 t.test('median of odd and even lists', async (t) => {
   t.equal(median([3, 1, 2]), 2);
   t.equal(median([4, 1, 3, 2]), 2.5);
   t.throws(() => median([]), RangeError);
+});
+
+t.test('the CI half-width in percent of the median, by hand', async (t) => {
+  t.equal(halfWidthPercent(90, 110, 100), 10, '[90, 110] around 100 is ±10 %');
+  t.equal(halfWidthPercent(-110, -90, -100), 10, 'a negative median counts by its size');
+  t.notOk(Number.isFinite(halfWidthPercent(1, 2, 0)), 'no relative width around 0');
+  // 1..10: the CI is [x(2), x(9)] = [2, 9] around 5.5, so (9 - 2) / 2 / 5.5 = 63.6… %.
+  t.equal(medianHalfWidthPercent(Array.from({ length: 10 }, (_, i) => 10 - i)).toFixed(3), '63.636', 'the agent\'s stop rule reads it off the sorted values');
 });
 
 t.test('median CI ranks match the binomial tables', async (t) => {
