@@ -8,6 +8,7 @@ import { readEnvironment } from './environment.js';
 import { probeKernel } from './probe.js';
 import { AGENT_PROTOCOL_VERSION, type AgentRequest } from './protocol.js';
 import { runSelftests } from './selftest.js';
+import { runVeristat } from './veristat.js';
 import { runVerify } from './verify.js';
 
 function main(): number {
@@ -23,6 +24,7 @@ function main(): number {
   else if (request.op === 'verify') runVerify(request);
   else if (request.op === 'bench') runBench(request);
   else if (request.op === 'selftest') runSelftests(request);
+  else if (request.op === 'veristat') runVeristat(request);
   else if (request.op === 'environment') emit({ type: 'environment', record: readEnvironment('/', request.sampleMs) });
   else {
     process.stderr.write(`agent: unknown op ${(request as { op: string }).op}\n`);

@@ -3,7 +3,7 @@
 import type { VerifierStats } from '../native/stats.js';
 
 /** Checked by the orchestrator on 'hello': a bundle from another kptrlab is refused, not misread. */
-export const AGENT_PROTOCOL_VERSION = 4;
+export const AGENT_PROTOCOL_VERSION = 5;
 
 /** Bench variants the agent runs: the program of each and its access-count slot in the bench object (null: counts nothing). */
 export const AGENT_BENCH_VARIANTS = {
@@ -88,6 +88,18 @@ export interface SelftestRequest {
   jobs: SelftestJob[];
 }
 
+/** One program of a tree selftest object loaded alone with verifier statistics, as veristat does. */
+export interface VeristatJob {
+  id: string;
+  object: string;
+  program: string;
+}
+
+export interface VeristatRequest {
+  op: 'veristat';
+  jobs: VeristatJob[];
+}
+
 /** Reads the measured machine's state (CPU, frequency, mitigations, load, other activity) from /proc and /sys. */
 export interface EnvironmentRequest {
   op: 'environment';
@@ -95,7 +107,7 @@ export interface EnvironmentRequest {
   sampleMs?: number;
 }
 
-export type AgentRequest = ProbeRequest | VerifyRequest | BenchRequest | SelftestRequest | EnvironmentRequest;
+export type AgentRequest = ProbeRequest | VerifyRequest | BenchRequest | SelftestRequest | VeristatRequest | EnvironmentRequest;
 
 /** The verifier's statistics as parsed from the log (the same shape travels on the wire). */
 export type VerifierStatsWire = VerifierStats;
@@ -180,5 +192,7 @@ export type AgentEvent =
       /** Why kptrlab cannot run the job as the tree's runner would (the subtest fails, so only a deny entry silences it). */
       unsupported?: string;
     }
+  /** stats: null when the log had no statistics (libbpf stopped the load before the verifier ran). */
+  | { type: 'veristat-result'; id: string; loaded: boolean; code?: string; stats: VerifierStatsWire | null; progSize: number; error?: string }
   | { type: 'environment'; record: EnvironmentRecordWire }
   | { type: 'done' };

@@ -15,6 +15,7 @@ import { guestBtfs } from '../qemu/guest-btf.js';
 import { initramfsImages } from '../qemu/initramfs.js';
 import { labImages } from '../qemu/lab-image.js';
 import { selftestHeaders, selftestObjects } from '../selftests/compile.js';
+import { selftestOverlays } from '../selftests/overlay.js';
 import { testProgsBuilds, testProgsSources } from '../selftests/test-progs.js';
 import { treeBpftools } from '../selftests/tree-bpftool.js';
 import type { CacheKind } from '../util/cached.js';
@@ -43,6 +44,7 @@ export const cacheKinds: readonly CacheKind[] = [
   bpfObjects,
   selftestObjects,
   selftestHeaders,
+  selftestOverlays,
   treeBpftools,
   testProgsSources,
   testProgsBuilds,

@@ -1,15 +1,21 @@
 // `kptrlab premerge --series S [--config F]`: a developer's series against its base tree, patch by patch: what flipped at
 // which patch, what cost moved, what broke; a Markdown summary for the review thread; exit 1 on a regression.
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadRunConfig } from '../config/load.js';
 import type { SourceSpec } from '../kernel/source.js';
 import { loadRun } from '../history/load-run.js';
 import { judgePremerge } from '../premerge/judge.js';
 import { premergeMarkdown } from '../premerge/markdown.js';
-import { premergePlan, storePatches } from '../premerge/plan.js';
-import { describePatch, readSeries } from '../premerge/series-input.js';
+import { premergePlan, storePatches, type PremergeOptions, type PremergeStep } from '../premerge/plan.js';
+import { chooseSelftests } from '../premerge/selftest-choice.js';
+import { describePatch, readSeries, type SeriesPatch } from '../premerge/series-input.js';
+import { veristatCsv } from '../report/veristat-csv.js';
+import type { RunConfig } from '../config/run-config.js';
+import { parseInventoryFile, pickMachines, type MachineInventory, type MachineSpec } from '../config/machines.js';
+import type { RunResults } from '../results/model.js';
+import { loadSuiteManifest } from '../selftests/manifest.js';
 import { REPORTERS, stdoutContext } from '../report/registry.js';
 import { executeRun } from '../runner/run.js';
 import { ARCHES, type Arch } from '../util/arch.js';
@@ -26,19 +32,25 @@ const USAGE = `usage: kptrlab premerge --series <mbox|folder|repo:base..head> [o
   --only-final      build and test the base and the whole series only (not each prefix)
   --allow-missing   test the patches present when some m/n are missing
   --bench           run the benchmark on every kernel too
-  --selftests       run the tree's own selftests (the config's selftests: suite) on every kernel too
+  --selftests       run the tree's whole selftest suite (kselftests/suite.yaml's files:) on every kernel; by default
+                    only the files whose touches: rules name a file the series changes run (docs/premerge.md)
+  --skip-selftests  no tree selftests (and no veristat-style pass)
+  --machine NAME    boot every kernel on this lab machine (kexec, verified, then back to its default kernel) instead
+                    of QEMU; from the config's machines: or --machines (docs/lab-machines.md)
+  --machines FILE   a machine inventory file
   --check           read and check the series only (no build): malformed patches, order, versions
   --insns-percent P report programs whose instructions processed move by more than P % (default 5)
   --output DIR      results folder (default: the config's output.dir)
 
 Each kernel (base, base+1, base+1,2, ...) is built on one tree (only what a patch touches is rebuilt;
 an edited patch rebuilds from that patch on) and booted under QEMU for the config's verifier matrix
-(and the tree's selftests with --selftests or when the config enables them). Exit 1 on a regression: a verdict or selftest that
-now fails, a new splat, crash, build or boot failure.`;
+and the tree's selftests that cover the changed files, taken from each kernel's own tree (its patches applied), plus a
+veristat-style pass over their programs (veristat-base.csv, veristat-final.csv). Exit 1 on a regression: a verdict or
+selftest that now fails, a new splat, crash, build or boot failure.`;
 
 const OPTIONS = {
   series: { type: 'string' }, config: { type: 'string', short: 'c' }, base: { type: 'string' }, tree: { type: 'string' },
-  'only-final': { type: 'boolean' }, 'allow-missing': { type: 'boolean' }, bench: { type: 'boolean' }, selftests: { type: 'boolean' }, check: { type: 'boolean' },
+  'only-final': { type: 'boolean' }, 'allow-missing': { type: 'boolean' }, bench: { type: 'boolean' }, selftests: { type: 'boolean' }, 'skip-selftests': { type: 'boolean' }, machine: { type: 'string' }, machines: { type: 'string' }, check: { type: 'boolean' },
   'insns-percent': { type: 'string' }, output: { type: 'string', short: 'o' }, arch: { type: 'string' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -54,28 +66,78 @@ export async function premergeCommand(argv: string[]): Promise<number> {
   for (const note of series.notes) process.stdout.write(`  note: ${note}\n`);
   if (values.check) return ExitCode.ok;
 
-  const arch = (values.arch ?? 'x86_64') as Arch;
+  const config = loadRunConfig(values.config ?? projectPath('config', 'ab.yaml'));
+  const machine = values.machine === undefined ? undefined : premergeMachine(values.machine, values.machines ? loadInventory(values.machines) : config.machines);
+  const arch = (machine?.arch ?? values.arch ?? 'x86_64') as Arch;
+  if (machine && values.arch && values.arch !== machine.arch) throw new KptrlabError('USAGE', `--arch ${values.arch}, but machine ${machine.name} is ${machine.arch}`, { hint: 'Leave --arch out: the kernels are built for the machine.', exitCode: ExitCode.usage });
   if (!ARCHES.includes(arch)) throw new KptrlabError('USAGE', `--arch ${values.arch}: not one of ${ARCHES.join(', ')}`, { exitCode: ExitCode.usage });
   const insnsPercent = Number(values['insns-percent'] ?? 5);
   if (!(insnsPercent >= 0)) throw new KptrlabError('USAGE', `--insns-percent ${values['insns-percent']}: not a percentage`, { hint: 'e.g. --insns-percent 5', exitCode: ExitCode.usage });
-  const loaded = loadRunConfig(values.config ?? projectPath('config', 'ab.yaml'));
-  const config = values.selftests ? { ...loaded, selftests: { ...loaded.selftests, enabled: true } } : loaded;
+  if (values.selftests && values['skip-selftests']) throw new KptrlabError('USAGE', '--selftests and --skip-selftests contradict each other', { hint: 'Pass one of them (neither: the selftests that cover the changed files).', exitCode: ExitCode.usage });
+  const selftests = pickSelftests(config, series.patches, values);
+  process.stdout.write(`tree selftests: ${selftests.how}\n`);
   const paths = storePatches(series.patches, join(cacheRoot(), 'premerge', 'patches'));
   const baseVariant = values.base ?? 'base';
-  const plan = premergePlan(config, series.patches, paths, { baseVariant, onlyFinal: values['only-final'] ?? false, arch, tree: values.tree ? parseTree(values.tree) : undefined, bench: values.bench ?? false });
+  const plan = premergePlan(config, series.patches, paths, { baseVariant, onlyFinal: values['only-final'] ?? false, arch, tree: values.tree ? parseTree(values.tree) : undefined, bench: values.bench ?? false, selftests: selftests.plan, machine });
   process.stdout.write(`kernels: ${plan.steps.map((step) => step.target).join(' → ')} (base: variant ${baseVariant} of ${config.file})\n`);
 
   const output = REPORTERS.table(stdoutContext());
   let runDir = '';
   const runExit = await executeRun(plan.config, (bus) => bus.subscribe((event, state) => output.onEvent(event, state)), { outputDir: values.output, onRunDir: (dir) => (runDir = dir) });
   if (!runDir || !existsSync(join(runDir, 'results.json'))) return runExit;
-  const judgement = judgePremerge(loadRun(runDir).results, plan.steps, insnsPercent);
-  const markdown = premergeMarkdown(series, judgement, { base: `${baseVariant} of ${config.file}`, runDir, arch });
+  const results = loadRun(runDir).results;
+  const judgement = judgePremerge(results, plan.steps, insnsPercent);
+  const veristatFiles = writeVeristatCsvs(runDir, results, plan.steps);
+  const markdown = premergeMarkdown(series, judgement, { base: `${baseVariant} of ${config.file}`, runDir, arch, selftests: { how: selftests.how, uncovered: selftests.uncovered }, veristatFiles });
   writeFileSync(join(runDir, 'premerge.md'), markdown);
-  writeFileSync(join(runDir, 'premerge.json'), `${JSON.stringify({ steps: judgement.steps.map((step) => ({ ...step, step: { ...step.step, adds: step.step.adds?.index } })), regressions: judgement.regressions, notes: series.notes }, null, 2)}\n`);
+  writeFileSync(join(runDir, 'premerge.json'), `${JSON.stringify({ steps: judgement.steps.map((step) => ({ ...step, step: { ...step.step, adds: step.step.adds?.index } })), overall: judgement.overall, regressions: judgement.regressions, notes: series.notes, selftests: { how: selftests.how, files: selftests.plan === 'off' ? [] : selftests.plan.files ?? 'suite', uncovered: selftests.uncovered } }, null, 2)}\n`);
   process.stdout.write(`\n${markdown}\n(saved: ${join(runDir, 'premerge.md')})\n`);
   if (runExit !== ExitCode.ok && runExit !== ExitCode.testsFailed) return runExit;
   return judgement.regressions.length ? ExitCode.testsFailed : ExitCode.ok;
+}
+
+/** The lab machine every kernel boots on; it must declare its arch, which the kernels are built for. */
+export function premergeMachine(name: string, inventory: MachineInventory): MachineSpec {
+  const [spec] = pickMachines(inventory, { machine: name });
+  if (!spec!.arch) throw new KptrlabError('USAGE', `--machine ${name}: ${spec!.file} gives machine ${name} no arch:, so there is no arch to build its kernels for`, { hint: `Add "arch: x86_64" or "arch: arm64" to machine ${name}.`, exitCode: ExitCode.usage });
+  return spec!;
+}
+
+function loadInventory(file: string): MachineInventory {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new KptrlabError('USAGE', `--machines ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { hint: 'Pass a machine inventory file (docs/lab-machines.md).', exitCode: ExitCode.usage });
+  }
+  return parseInventoryFile(file, text);
+}
+
+/** Which tree selftests run: --skip-selftests none, --selftests (or the config's selftests:) the suite, else those covering the changed files. */
+export function pickSelftests(config: RunConfig, patches: readonly SeriesPatch[], flags: { selftests?: boolean; 'skip-selftests'?: boolean }): { plan: PremergeOptions['selftests']; how: string; uncovered: string[] } {
+  if (flags['skip-selftests']) return { plan: 'off', how: 'none (--skip-selftests)', uncovered: [] };
+  if (flags.selftests || config.selftests.enabled) {
+    const files = config.selftests.files;
+    return { plan: { files }, how: `${files ? files.join(', ') : 'the whole suite'} (${flags.selftests ? '--selftests' : `selftests: in ${config.file}`})`, uncovered: [] };
+  }
+  // Loaded by its project-relative name when it has one, so the summary says "kselftests/suite.yaml line N".
+  const manifest = isAbsolute(config.selftests.suite) ? loadSuiteManifest(config.selftests.suite) : { ...loadSuiteManifest(projectPath(config.selftests.suite)), file: config.selftests.suite };
+  const choice = chooseSelftests(manifest, patches.flatMap((patch) => patch.files));
+  if (!choice.files.length) return { plan: 'off', how: `none: no touches: rule in ${manifest.file} names a file the series changes`, uncovered: choice.uncovered };
+  const rules = [...new Set(choice.because.map((reason) => `${reason.path} (${reason.rule})`))];
+  return { plan: { files: choice.files }, how: `${choice.files.join(', ')}, for ${rules.join('; ')}`, uncovered: choice.uncovered };
+}
+
+// veristat's CSV of the base kernel and of the last one, side by side with the summary.
+function writeVeristatCsvs(runDir: string, results: RunResults, steps: readonly PremergeStep[]): string[] {
+  const written: string[] = [];
+  for (const [label, step] of [['base', steps[0]], ['final', steps.at(-1)]] as const) {
+    const rows = results.targets.find((target) => target.target.name === step?.target)?.selftests?.veristat;
+    if (!rows?.length || steps.length < 2) continue;
+    writeFileSync(join(runDir, `veristat-${label}.csv`), veristatCsv(rows));
+    written.push(`veristat-${label}.csv`);
+  }
+  return written;
 }
 
 /** --tree: a source folder, debian:<package>[@<suite>], or <git url>@<ref>. */

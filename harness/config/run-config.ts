@@ -88,6 +88,10 @@ export interface SelftestsConfig {
   source: SourceSpec;
   /** Also build the tree's own test_progs for the selected tests and compare its verdicts with ours. */
   testProgs: boolean;
+  /** Also load every program of the selected objects alone with statistics, as veristat does (instructions, states, peak states). */
+  veristat: boolean;
+  /** Narrows the suite's files: globs to these (premerge picks them from the files a series touches). */
+  files?: string[];
 }
 
 export interface OutputConfig {
@@ -136,7 +140,7 @@ export const DEFAULTS = {
     // What `precision: true` (or a partial mapping) fills in; without a precision: key the run samples exactly `samples`.
     precision: { halfWidthPercent: 2, budgetSec: 120, maxSamples: 1000 },
   },
-  selftests: { enabled: false, suite: 'kselftests/suite.yaml', lists: 'kselftests/lists.yaml', testProgs: true },
+  selftests: { enabled: false, suite: 'kselftests/suite.yaml', lists: 'kselftests/lists.yaml', testProgs: true, veristat: false },
   output: { dir: 'results' },
   compare: { slowdownPercent: 3, alpha: 0.05 },
 } as const;
@@ -163,7 +167,7 @@ export function parseRunConfig(file: string, text: string): RunConfig {
     probes: root.at('probes').string({ default: DEFAULTS.probes }),
     verify: parseVerify(root.at('verify')),
     bench: parseBench(root.at('bench')),
-    selftests: { enabled: false, suite: '', lists: '', source: { kind: 'debian', package: '', suite: '' }, testProgs: false },
+    selftests: { enabled: false, suite: '', lists: '', source: { kind: 'debian', package: '', suite: '' }, testProgs: false, veristat: false },
     output: parseOutput(root.at('output')),
     compare: parseCompare(root.at('compare')),
   };
@@ -258,7 +262,7 @@ function parseSeries(cursor: Cursor): Series | undefined {
 }
 
 function parseSelftests(cursor: Cursor, kernelsSource: SourceSpec | undefined): SelftestsConfig {
-  cursor.keys(['enabled', 'suite', 'lists', 'source', 'testProgs']);
+  cursor.keys(['enabled', 'suite', 'lists', 'source', 'testProgs', 'veristat', 'files']);
   const source = cursor.at('source');
   return {
     enabled: cursor.at('enabled').boolean({ default: DEFAULTS.selftests.enabled }),
@@ -266,6 +270,8 @@ function parseSelftests(cursor: Cursor, kernelsSource: SourceSpec | undefined): 
     lists: cursor.at('lists').string({ default: DEFAULTS.selftests.lists }),
     source: source.isMissing() && kernelsSource ? kernelsSource : parseSource(source),
     testProgs: cursor.at('testProgs').boolean({ default: DEFAULTS.selftests.testProgs }),
+    veristat: cursor.at('veristat').boolean({ default: DEFAULTS.selftests.veristat }),
+    files: cursor.at('files').isMissing() ? undefined : cursor.at('files').stringList({ default: [] }),
   };
 }
 

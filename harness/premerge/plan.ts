@@ -1,10 +1,11 @@
 // The pre-merge run: one kernel for the base and one per prefix of the series (base + patches 1..k), each a QEMU target
-// of one run, so every change can be pinned on the patch that made it. Patch files are stored by content: editing one
+// (or a kexec on one lab machine) of one run, so every change can be pinned on the patch that made it. Patch files are stored by content: editing one
 // patch changes the kernels from that patch on, and the builder's cache keeps the earlier ones.
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { QemuTargetConfig, RunConfig } from '../config/run-config.js';
+import type { MachineSpec } from '../config/machines.js';
+import type { MachineTargetConfig, QemuTargetConfig, RunConfig } from '../config/run-config.js';
 import type { KernelVariant } from '../kernel/kernel-config.js';
 import type { SourceSpec } from '../kernel/source.js';
 import type { Arch } from '../util/arch.js';
@@ -30,6 +31,10 @@ export interface PremergeOptions {
   tree?: SourceSpec;
   /** Run the benchmark on every kernel too. */
   bench: boolean;
+  /** Boot every kernel on this lab machine (kexec, then back to its default) instead of QEMU; arch is the machine's. */
+  machine?: MachineSpec;
+  /** The tree's selftests on every kernel (files: the suite's globs to run, undefined for the whole suite), or none. */
+  selftests: { files: string[] | undefined } | 'off';
 }
 
 /** Writes each patch under <store>/<its sha256>/ (a changed patch gets a new path, an unchanged one keeps its own). */
@@ -62,20 +67,33 @@ export function premergePlan(config: RunConfig, patches: readonly SeriesPatch[],
     steps.push({ target, patches: applied.map((patch) => patch.index), adds: count - previous === 1 ? last : undefined });
     previous = count;
   }
-  const targets: QemuTargetConfig[] = steps.map((step, index) => ({
-    name: step.target, kind: 'qemu', arch: options.arch, kernel: { variant: variants[index]!.name },
-    cpus: 2, memoryMiB: 2048, accel: 'auto', icount: true, bootTimeoutSec: 300, execTimeoutSec: 1800, bench: options.bench,
-  }));
+  const machine = options.machine;
+  const targets: Array<QemuTargetConfig | MachineTargetConfig> = steps.map((step, index) => machine
+    ? { name: step.target, kind: 'machine', machine, kernel: { variant: variants[index]!.name, append: [] }, bench: options.bench }
+    : {
+        name: step.target, kind: 'qemu', arch: options.arch, kernel: { variant: variants[index]!.name },
+        cpus: 2, memoryMiB: 2048, accel: 'auto', icount: true, bootTimeoutSec: 300, execTimeoutSec: 1800, bench: options.bench,
+      });
   return {
     config: {
       ...config,
       name: `premerge-${config.name}`,
       kernels: { ...kernels, source: options.tree ?? kernels.source, variants: [...kernels.variants, ...variants] },
       targets,
-      machines: new Map(),
+      machines: machine ? new Map([[machine.name, machine]]) : new Map(),
       bench: { ...config.bench, enabled: options.bench },
-      // Judged by the tree's annotations; building the tree's test_progs per kernel is `kptrlab selftests`' cross-check.
-      selftests: { ...config.selftests, testProgs: false },
+      selftests: options.selftests === 'off'
+        ? { ...config.selftests, enabled: false }
+        : {
+            ...config.selftests,
+            enabled: true,
+            files: options.selftests.files,
+            // Each kernel's tests come from its own tree: the base tree's source, with the kernel's patches (runner/target-run.ts).
+            source: options.tree ?? kernels.source,
+            // Judged by the tree's annotations; building the tree's test_progs per kernel is `kptrlab selftests`' cross-check.
+            testProgs: false,
+            veristat: true,
+          },
     },
     steps,
   };

@@ -2,7 +2,7 @@
 // appended to <run dir>/events.ndjson as it happens; results.json and every report are folds over them.
 import type {
   BenchResult, Capability, CaseResult, CellResult, EnvironmentPhase, EnvironmentRecord, IntegrityResult, ProbeFacts, Provenance, RatioResult, RunInfo, RunStatus,
-  SampleRecord, SelftestResult, SelftestsResult, TargetError, TargetInfo,
+  SampleRecord, SelftestResult, SelftestsResult, TargetError, TargetInfo, VeristatRow,
 } from './model.js';
 import type { BenchVariant } from './vocab.js';
 
@@ -37,6 +37,7 @@ export type RunEvent =
   | { type: 'selftests-start'; target: string; selftests: SelftestsResult }
   | { type: 'selftest-env'; target: string; env: NonNullable<SelftestsResult['env']> }
   | { type: 'selftest'; target: string; result: SelftestResult }
+  | { type: 'veristat'; target: string; row: VeristatRow }
   | { type: 'selftest-compare'; target: string; id: string; testProgs: NonNullable<SelftestResult['testProgs']>; theirsName: string }
   | { type: 'test-progs'; target: string; summary: NonNullable<SelftestsResult['testProgs']> }
   /** A target error (target set) or a run error; `fatal` marks what stopped the harness itself (exit 69). */

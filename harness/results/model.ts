@@ -296,6 +296,25 @@ export interface SelftestResult {
   testProgs?: { verdict: 'OK' | 'FAIL' | 'SKIP'; agrees: boolean };
 }
 
+/** One program of a tree selftest object loaded alone with statistics (the veristat-style pass; CSV columns in premerge/veristat-csv.ts). */
+export interface VeristatRow {
+  /** Object file name as veristat prints it ("rbtree.bpf.o"). */
+  file: string;
+  program: string;
+  verdict: 'success' | 'failure';
+  /** The verifier's "verification time" (0 when the log had no statistics). */
+  durationUs: number;
+  insns: number;
+  states: number;
+  peakStates: number;
+  maxStatesPerInsn: number;
+  markRead: number;
+  /** Instructions in the object (before verification). */
+  progSize: number;
+  /** libbpf's first line when the load failed before or outside the verifier. */
+  error?: string;
+}
+
 export interface SelftestsResult {
   /** The kernel source the tests come from. */
   source: string;
@@ -303,6 +322,10 @@ export interface SelftestsResult {
   series?: Series;
   env?: { testingFlags: number; jited: boolean; unprivDisabled: number };
   tests: SelftestResult[];
+  /** The veristat-style pass over every program of the selected objects (selftests.veristat). */
+  veristat?: VeristatRow[];
+  /** Series patches applied to the tree's selftests for this kernel (its variant's own tree), by file name. */
+  patches?: string[];
   /** Whether the tree's test_progs ran here, what it found; theirsOnly: its FAIL lines kptrlab has no counterpart for. */
   testProgs?: { ran: boolean; note: string; theirsOnly?: string[] };
 }

@@ -108,6 +108,9 @@ function applyToTarget(entry: TargetResult, event: RunEvent): void {
     case 'selftest':
       selftests().tests.push(event.result);
       break;
+    case 'veristat':
+      (selftests().veristat ??= []).push(event.row);
+      break;
     case 'selftest-compare': {
       const test = selftests().tests.find((candidate) => candidate.id === event.id);
       if (test) test.testProgs = event.testProgs;

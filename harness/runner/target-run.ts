@@ -7,6 +7,8 @@ import type { RunEvent, TargetEventBody } from '../results/events.js';
 import type { Capability, EnvironmentPhase, ProbeFacts, Provenance } from '../results/model.js';
 import { seriesFits, SERIES_LEVEL, type Series } from '../results/vocab.js';
 import { runSelftestSuite } from '../selftests/suite.js';
+import { variantRequest } from '../kernel/kernel-config.js';
+import type { PatchOp } from '../kernel/series.js';
 import { runBenchSuite } from '../suites/bench-suite.js';
 import { deriveCapability, probeFacts, probeRequest } from '../suites/capability.js';
 import { bpfSources, compileSet } from '../suites/compile-set.js';
@@ -18,6 +20,15 @@ import { KptrlabError, messageWithCauses } from '../util/errors.js';
 import { isInterrupted } from '../util/lifecycle.js';
 import { projectRoot } from '../util/paths.js';
 import type { EventBus } from './events.js';
+
+/** A built kernel's patches when its selftests come from the same source: they are that kernel's own selftests. */
+export function kernelPatches(config: RunConfig, targetConfig: TargetConfig): PatchOp[] | undefined {
+  const kernel = targetConfig.kind === 'local' ? undefined : targetConfig.kernel;
+  if (!config.kernels || !kernel || !('variant' in kernel)) return undefined;
+  if (JSON.stringify(config.kernels.source) !== JSON.stringify(config.selftests.source)) return undefined;
+  // A variant's patches are the same on every arch (only its config fragments differ).
+  return variantRequest(config.kernels, kernel.variant, 'x86_64').ops;
+}
 
 /** Target errors for a probed capability: a level other than the declared series', or probes that contradict each other. */
 export function capabilityProblems(capability: Capability, series: Series | undefined): { stage: string; message: string; code: string }[] {
@@ -146,13 +157,14 @@ async function runStages(run: TargetRun, status: { ready: boolean; died: boolean
   if (config.verify.enabled && !(await suite('verify', () => runVerifySuite(target, cases.objects, capability.level, config.verify.logLevel, emit)))) return;
 
   if (config.selftests.enabled) {
-    const context = { config: config.selftests, target, series: targetConfig.series, today: new Date().toISOString().slice(0, 10), artifactsDir: runDir };
+    const context = { config: config.selftests, target, series: targetConfig.series, today: new Date().toISOString().slice(0, 10), artifactsDir: runDir, patches: kernelPatches(config, targetConfig) };
     // A mismatch was recorded as a target error above; the selftests still run, judged by the declaration.
     const ran = await suite('selftests', () =>
       runSelftestSuite(context, {
         start: (selftests) => emit({ type: 'selftests-start', selftests }),
         env: (env) => emit({ type: 'selftest-env', env }),
         result: (result) => emit({ type: 'selftest', result }),
+        veristat: (row) => emit({ type: 'veristat', row }),
         compared: (id, testProgs, theirsName) => emit({ type: 'selftest-compare', id, testProgs, theirsName }),
         testProgs: (summary) => emit({ type: 'test-progs', summary }),
         stage,

@@ -33,6 +33,15 @@ export interface SuiteManifest {
   files: string[];
   skeletons: Record<string, SkeletonEntry>;
   requires: Requirement[];
+  /** Which selftest files cover which kernel files: premerge runs the files whose paths a series touches. */
+  touches: TouchRule[];
+}
+
+/** Kernel source paths (globs, from the tree's root) and the progs/ file globs that test them. */
+export interface TouchRule {
+  paths: string[];
+  files: string[];
+  line: number;
 }
 
 export interface ListEntry {
@@ -74,7 +83,7 @@ export function loadTestLists(path: string): TestLists {
 
 export function parseSuiteManifest(file: string, text: string): SuiteManifest {
   const root = Cursor.root(file, text);
-  root.keys(['files', 'skeletons', 'requires']);
+  root.keys(['files', 'skeletons', 'requires', 'touches']);
   const files = root.at('files').stringList();
   if (files.length === 0) root.at('files').fail('at least one progs/ file glob', 'Add e.g. "files: [rbtree*.c]".');
   const skeletons: Record<string, SkeletonEntry> = {};
@@ -88,7 +97,16 @@ export function parseSuiteManifest(file: string, text: string): SuiteManifest {
         item.keys(['test', 'level', 'reason']);
         return { test: item.at('test').string(), level: item.at('level').oneOf(LEVELS), reason: item.at('reason').string() };
       });
-  return { file, files, skeletons, requires };
+  const touches = root.at('touches').isMissing()
+    ? []
+    : root.at('touches').list().map((item) => {
+        item.keys(['paths', 'files']);
+        const rule = { paths: item.at('paths').stringList(), files: item.at('files').stringList(), line: item.line() };
+        if (!rule.paths.length) item.at('paths').fail('at least one kernel source path glob', 'e.g. "paths: [kernel/bpf/verifier.c]".');
+        if (!rule.files.length) item.at('files').fail('at least one progs/ file glob', 'e.g. "files: [rbtree*.c]".');
+        return rule;
+      });
+  return { file, files, skeletons, requires, touches };
 }
 
 export function parseTestLists(file: string, text: string): TestLists {

@@ -1,9 +1,10 @@
 // The selftest suite on one target: compile the tree's tests, plan the loads, run them through the agent, judge.
 import type { SelftestsConfig } from '../config/run-config.js';
-import type { SelftestJob } from '../agent/protocol.js';
+import type { SelftestJob, VerifierStatsWire } from '../agent/protocol.js';
 import { resolveSource } from '../kernel/source.js';
 import { BpfObject } from '../native/index.js';
-import type { SelftestResult, SelftestsResult } from '../results/model.js';
+import type { SelftestResult, SelftestsResult, VeristatRow } from '../results/model.js';
+import type { PatchOp } from '../kernel/series.js';
 import type { Target } from '../targets/target.js';
 import { isArch } from '../util/arch.js';
 import { projectPath } from '../util/paths.js';
@@ -17,12 +18,15 @@ import { planFile, type PlannedTest, type ProgramListing } from './plan.js';
 import { specArch } from './spec.js';
 import { selectFiles, selftestsDir, type SelftestFile } from './tree.js';
 import { compareWithTestProgs } from './compare.js';
-import { dirname, isAbsolute } from 'node:path';
+import { basename, dirname, isAbsolute } from 'node:path';
+import { selftestSource } from './overlay.js';
 
 export interface SelftestSink {
   /** Called once before the first test, with the entry that later results are added to. */
   start(entry: SelftestsResult): void;
   result(result: SelftestResult): void;
+  /** One program's row of the veristat-style pass. */
+  veristat(row: VeristatRow): void;
   /** test_progs' verdict for an already reported result. */
   compared(id: string, testProgs: NonNullable<SelftestResult['testProgs']>, theirsName: string): void;
   testProgs(summary: NonNullable<SelftestsResult['testProgs']>): void;
@@ -38,6 +42,8 @@ export interface SelftestContext {
   today: string;
   /** The run's results folder: raw outputs (test_progs) are kept there. */
   artifactsDir: string;
+  /** The target kernel's patches (its variant's): their selftests part is applied to the tree the tests come from. */
+  patches?: readonly PatchOp[];
 }
 
 const fromRoot = (path: string) => (isAbsolute(path) ? path : projectPath(path));
@@ -61,17 +67,21 @@ export function listPrograms(object: string): ProgramListing[] {
 
 /** Runs the suite; every result reaches the sink as soon as it is known. */
 export async function runSelftestSuite(context: SelftestContext, sink: SelftestSink): Promise<void> {
-  const manifest = loadSuiteManifest(fromRoot(context.config.suite));
+  const suiteManifest = loadSuiteManifest(fromRoot(context.config.suite));
+  // premerge narrows the suite to the files a series touches; skeleton rules still come from the suite.
+  const manifest = context.config.files ? { ...suiteManifest, files: context.config.files } : suiteManifest;
   const lists = loadTestLists(fromRoot(context.config.lists));
   sink.stage('selftests: kernel source');
-  const source = await resolveSource(context.config.source);
+  const pristine = await resolveSource(context.config.source);
+  const source = await selftestSource(pristine, context.patches ?? []);
   const dir = selftestsDir(source.tree);
   const files = selectFiles(dir, manifest);
   sink.stage('selftests: the tree\'s bpftool and vmlinux.h');
-  const header = await vmlinuxHeader(context.target.btfPath, await treeBpftool(source.tree, source.id));
-  sink.start({ source: source.describe, series: context.series, tests: [] });
+  const header = await vmlinuxHeader(context.target.btfPath, await treeBpftool(pristine.tree, pristine.id));
+  sink.start({ source: source.describe, series: context.series, tests: [], ...(source.patches.length ? { patches: source.patches } : {}) });
   const arch = specArch(context.target.info.arch);
   const planned: PlannedTest[] = [];
+  const objects: Array<{ object: string; programs: ProgramListing[] }> = [];
   for (const [index, file] of files.entries()) {
     sink.stage(`selftests: compile ${file.stem}.c (${index + 1}/${files.length})`);
     const compiled = await compileSelftest({ source: file.source, tree: source.tree, treeId: source.id, header, arch: isArch(context.target.info.arch) ? context.target.info.arch : 'x86_64' });
@@ -79,7 +89,9 @@ export async function runSelftestSuite(context: SelftestContext, sink: SelftestS
       sink.result(compileFailure(context, manifest, lists, file, compiled.firstError, compiled.log));
       continue;
     }
-    planned.push(...planFile(file, compiled.object, listPrograms(compiled.object), arch));
+    const programs = listPrograms(compiled.object);
+    objects.push({ object: compiled.object, programs });
+    planned.push(...planFile(file, compiled.object, programs, arch));
   }
   const reported: SelftestResult[] = [];
   const report = (result: SelftestResult) => {
@@ -120,7 +132,44 @@ export async function runSelftestSuite(context: SelftestContext, sink: SelftestS
     // A crashed agent leaves loads unanswered: each is reported, none is dropped.
     for (const id of [...pending.keys()]) finish(id, undefined);
   }
+  if (context.config.veristat) await runVeristatPass(context, objects, sink);
   if (context.config.testProgs) await compareWithTestProgs(context, source, files, reported, sink);
+}
+
+// Every program alone at log level 4, as veristat loads it; a program the agent never answered for is a failure row.
+async function runVeristatPass(context: SelftestContext, objects: ReadonlyArray<{ object: string; programs: ProgramListing[] }>, sink: SelftestSink): Promise<void> {
+  const jobs = objects.flatMap(({ object, programs }) => programs.map((program) => ({ id: `${basename(object)}/${program.name}`, object, program: program.name })));
+  if (!jobs.length) return;
+  sink.stage(`selftests: veristat-style pass, ${jobs.length} programs on ${context.target.info.name}`);
+  const pending = new Map(jobs.map((job) => [job.id, job]));
+  const report = (id: string, row: Omit<VeristatRow, 'file' | 'program'>) => {
+    const job = pending.get(id);
+    if (!job) return;
+    pending.delete(id);
+    sink.veristat({ file: basename(job.object), program: job.program, ...row });
+  };
+  try {
+    await context.target.runAgent({ op: 'veristat', jobs }, (event) => {
+      if (event.type === 'veristat-result') report(event.id, veristatRow(event));
+    });
+  } finally {
+    for (const id of [...pending.keys()]) report(id, { verdict: 'failure', durationUs: 0, insns: 0, states: 0, peakStates: 0, maxStatesPerInsn: 0, markRead: 0, progSize: 0, error: 'no answer: the agent ended before this program' });
+  }
+}
+
+function veristatRow(event: { loaded: boolean; code?: string; stats: VerifierStatsWire | null; progSize: number; error?: string }): Omit<VeristatRow, 'file' | 'program'> {
+  const stats = event.stats;
+  return {
+    verdict: event.loaded ? 'success' : 'failure',
+    durationUs: stats?.verificationTimeUs ?? 0,
+    insns: stats?.insnsProcessed ?? 0,
+    states: stats?.totalStates ?? 0,
+    peakStates: stats?.peakStates ?? 0,
+    maxStatesPerInsn: stats?.maxStatesPerInsn ?? 0,
+    markRead: stats?.markRead ?? 0,
+    progSize: event.progSize,
+    ...(event.loaded ? {} : { error: event.error ?? event.code }),
+  };
 }
 
 function isDenied(listed: ListMatch | undefined): boolean {

@@ -1,7 +1,8 @@
 // Issue 11's rig in one run: this machine over a real OpenSSH server on loopback, and the simulated lab machine (a QEMU
 // VM reached only over SSH) that kexecs the patched 7.3 kernel and one that cannot boot, beside the `patched` QEMU target.
 // The broken kernel is power-cycled back to the default kernel and the run goes on; then, with no hard reset configured,
-// the machine is marked bad and skipped until `kptrlab machine check` passes (slow: KPTRLAB_E2E=1, about 12 minutes).
+// the machine is marked bad and skipped until `kptrlab machine check` passes; then `kptrlab premerge --machine` catches a
+// careless patch with each kernel kexec'd on the lab machine (slow: KPTRLAB_E2E=1, about 25 minutes).
 import t from 'tap';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { sshdSkipReason, startSshd, type TestSshd } from '../helpers/sshd.js';
 const BROKEN = 'init=/kptrlab-no-such-init';
 
 function skipReason(): string | undefined {
-  if (process.env.KPTRLAB_E2E !== '1') return 'kexecs kernels in a TCG lab VM and power-cycles it (about 12 minutes); set KPTRLAB_E2E=1';
+  if (process.env.KPTRLAB_E2E !== '1') return 'kexecs kernels in a TCG lab VM, power-cycles it and runs a pre-merge on it (about 25 minutes); set KPTRLAB_E2E=1';
   if (process.getuid?.() !== 0) return 'the lab image build (mmdebstrap --mode=root) and loading BPF need root';
   return sshdSkipReason();
 }
@@ -141,5 +142,24 @@ if (skip) {
     t.equal(check.exitCode, 0, check.stdout + check.stderr);
     t.match(check.stdout, /health +was marked bad .*; marked good again/);
     t.equal(readHealth('lab', join(state, 'machines')).health, 'good');
+
+    // Pre-merge on the lab machine: a careless patch on top of patched-lab; the base and base + patch kexec'd in turn.
+    const premergeConfig = writeConfig(dir, 'premerge-lab', { lab: labEntry(vm, true) }, [{ name: 'lab', kind: 'machine', machine: 'lab' }]);
+    const premergeOutput = join(dir, 'premerge');
+    const careless = projectPath('test', 'fixtures', 'premerge', 'bad-non-own-refs-after-unlock.patch');
+    const premerge = await runCli(['premerge', '--series', careless, '--config', premergeConfig, '--base', 'patched-lab', '--machine', 'lab', '--skip-selftests', '--output', premergeOutput], { env });
+    if (premerge.exitCode !== 1) t.comment(premerge.stdout.slice(-3000) + premerge.stderr.slice(-1000));
+    t.equal(premerge.exitCode, 1, 'exit 1: the careless patch is caught on the lab machine');
+    const premergeRun = join(premergeOutput, readdirSync(premergeOutput)[0]!);
+    const premergeResults = JSON.parse(readFileSync(join(premergeRun, 'results.json'), 'utf8')) as { targets: Array<{ target: { name: string; kind: string }; provenance?: { boot?: Record<string, unknown>; kernel?: { variant?: string } }; errors: unknown[] }> };
+    t.same(premergeResults.targets.map((target) => [target.target.name, target.target.kind, target.provenance?.kernel?.variant]), [['base', 'machine', 'premerge-base'], ['+1', 'machine', 'premerge-1']], 'both kernels ran on the lab machine');
+    for (const target of premergeResults.targets) {
+      t.match(target.provenance?.boot, { outcome: 'booted', returned: true, health: 'good', version: /^Linux version 7\.3\.\d+ / }, `${target.target.name}: kexec'd, verified, returned`);
+      t.same(target.errors, [], `${target.target.name}: no errors`);
+    }
+    const verdicts = JSON.parse(readFileSync(join(premergeRun, 'premerge.json'), 'utf8')) as { regressions: string[] };
+    t.ok(verdicts.regressions.length > 0 && verdicts.regressions.every((regression) => regression.startsWith('patch 1: ')), `every regression names patch 1: ${verdicts.regressions.join('; ')}`);
+    t.ok(verdicts.regressions.some((regression) => /nonown_after_unlock reject → accept/.test(regression)), 'the verifier matrix catches a non-owning reference used after unlock');
+    t.equal(await onVm(vm, ['uname', '-r']), vm.release, 'the lab machine is back on its default kernel after the pre-merge');
   });
 }

@@ -22,7 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   suites: ['agent', 'bpf', 'config', 'results', 'targets', 'util'],
   selftests: ['agent', 'bpf', 'config', 'kernel', 'native', 'results', 'suites', 'targets', 'util'],
   runner: ['bpf', 'config', 'history', 'kernel', 'qemu', 'results', 'selftests', 'suites', 'targets', 'util'],
-  premerge: ['config', 'kernel', 'results', 'runner', 'util'],
+  premerge: ['config', 'kernel', 'results', 'runner', 'selftests', 'util'],
   report: ['results'],
   history: ['results', 'util'],
   cli: ['agent', 'bpf', 'config', 'history', 'kernel', 'native', 'premerge', 'qemu', 'report', 'results', 'runner', 'selftests', 'ssh', 'suites', 'targets', 'util'],

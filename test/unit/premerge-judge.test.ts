@@ -1,7 +1,8 @@
 // Pre-merge plan and judgement: a kernel per prefix of the series; what flipped at which patch; what is a regression.
 import t from 'tap';
 import { parseRunConfig } from '../../harness/config/run-config.js';
-import { parseTree } from '../../harness/cli/premerge.js';
+import { parseTree, premergeMachine } from '../../harness/cli/premerge.js';
+import { parseInventoryFile } from '../../harness/config/machines.js';
 import { judgePremerge } from '../../harness/premerge/judge.js';
 import { premergeMarkdown } from '../../harness/premerge/markdown.js';
 import { premergePlan, type PremergeStep } from '../../harness/premerge/plan.js';
@@ -22,7 +23,7 @@ targets:
 
 t.test('the plan: base, then base + each prefix (numbers as sent), or only the whole series', async (t) => {
   const patches = [patch(1), patch(2), patch(4)];
-  const { config: run, steps } = premergePlan(config(), patches, ['/p/1.patch', '/p/2.patch', '/p/4.patch'], { baseVariant: 'base', onlyFinal: false, arch: 'x86_64', bench: false });
+  const { config: run, steps } = premergePlan(config(), patches, ['/p/1.patch', '/p/2.patch', '/p/4.patch'], { baseVariant: 'base', onlyFinal: false, arch: 'x86_64', bench: false, selftests: { files: ['rbtree*.c'] } });
   t.same(steps.map((step) => [step.target, step.patches, step.adds?.index]), [['base', [], undefined], ['+1', [1], 1], ['+1,2', [1, 2], 2], ['+1,2,4', [1, 2, 4], 4]]);
   t.same(run.targets.map((target) => [target.name, target.kind, 'kernel' in target && target.kernel]), [['base', 'qemu', { variant: 'premerge-base' }], ['+1', 'qemu', { variant: 'premerge-1' }], ['+1,2', 'qemu', { variant: 'premerge-2' }], ['+1,2,4', 'qemu', { variant: 'premerge-3' }]]);
   const last = run.kernels!.variants.find((variant) => variant.name === 'premerge-3')!;
@@ -30,10 +31,14 @@ t.test('the plan: base, then base + each prefix (numbers as sent), or only the w
   t.same(last.apply, ['/p/1.patch', '/p/2.patch', '/p/4.patch']);
   t.equal(run.bench.enabled, false);
   t.equal(run.selftests.testProgs, false, 'selftests are judged by annotations, without a test_progs build per kernel');
-  const final = premergePlan(config(), patches, ['/p/1.patch', '/p/2.patch', '/p/4.patch'], { baseVariant: 'base', onlyFinal: true, arch: 'x86_64', bench: true, tree: { kind: 'dir', path: '/src/linux' } });
+  t.match(run.selftests, { enabled: true, files: ['rbtree*.c'], veristat: true, source: { kind: 'debian', package: 'linux-source-7.3' } }, 'the chosen files, with the veristat-style pass, from the base tree');
+  const final = premergePlan(config(), patches, ['/p/1.patch', '/p/2.patch', '/p/4.patch'], { baseVariant: 'base', onlyFinal: true, arch: 'x86_64', bench: true, tree: { kind: 'dir', path: '/src/linux' }, selftests: 'off' });
+  t.equal(final.config.selftests.enabled, false, 'selftests off');
   t.same(final.steps.map((step) => [step.target, step.adds]), [['base', undefined], ['+1,2,4', undefined]]);
   t.same(final.config.kernels!.source, { kind: 'dir', path: '/src/linux' }, '--tree replaces the source');
-  t.throws(() => premergePlan(config(), patches, [], { baseVariant: 'nope', onlyFinal: false, arch: 'x86_64', bench: false }), { code: 'PREMERGE_NO_BASE', hint: /base, patched/ });
+  const tree = premergePlan(config(), patches, ['/p/1.patch'], { baseVariant: 'base', onlyFinal: true, arch: 'x86_64', bench: false, tree: { kind: 'dir', path: '/src/linux' }, selftests: { files: undefined } });
+  t.same(tree.config.selftests.source, { kind: 'dir', path: '/src/linux' }, '--tree is where the selftests come from too');
+  t.throws(() => premergePlan(config(), patches, [], { baseVariant: 'nope', onlyFinal: false, arch: 'x86_64', bench: false, selftests: 'off' }), { code: 'PREMERGE_NO_BASE', hint: /base, patched/ });
 });
 
 t.test('--tree: folder, debian package, git url; anything else is refused with examples', async (t) => {
@@ -82,4 +87,17 @@ t.test('the judgement: flips attributed to the patch that made them; regressions
   t.match(premergeMarkdown({ patches: [patch(1)], notes: [] }, quiet, { base: 'b', runDir: '/r', arch: 'x86_64' }), /no regression[\s\S]*No verdict, selftest, cost or error changed/);
   const missing = judgePremerge({ targets: [results.targets[0]!] } as RunResults, steps.slice(0, 2), 5);
   t.same(missing.regressions, ['patch 1: its kernel has no result']);
+});
+
+t.test('--machine: every kernel kexec\'d on one lab machine, built for its arch; a machine without arch is refused', async (t) => {
+  const inventory = parseInventoryFile('/lab/lab.yaml', `machines:
+  box: {host: 10.0.0.5, identity: /keys/id, hostKey: "SHA256:FWOWbEemWMeZ1Ab+goN7J5vuH0agCNZk6wvQfXXCGsA", arch: arm64}
+  noarch: {host: 10.0.0.6, identity: /keys/id, hostKey: "SHA256:FWOWbEemWMeZ1Ab+goN7J5vuH0agCNZk6wvQfXXCGsA"}
+`);
+  const machine = premergeMachine('box', inventory);
+  const { config: run } = premergePlan(config(), [patch(1)], ['/p/1.patch'], { baseVariant: 'base', onlyFinal: false, arch: machine.arch!, bench: false, selftests: 'off', machine });
+  t.same(run.targets.map((target) => [target.name, target.kind, 'kernel' in target && target.kernel]), [['base', 'machine', { variant: 'premerge-base', append: [] }], ['+1', 'machine', { variant: 'premerge-1', append: [] }]]);
+  t.same([...run.machines.keys()], ['box'], 'the run knows the machine');
+  t.throws(() => premergeMachine('noarch', inventory), { code: 'USAGE', message: /no arch:/, hint: /arch: x86_64/ });
+  t.throws(() => premergeMachine('nobox', inventory), { code: 'MACHINE_UNKNOWN', message: /known: box, noarch/ });
 });
