@@ -54,6 +54,10 @@ if (process.env.KPTRLAB_E2E !== '1') {
     t.ok(arm64?.cases.every((entry) => entry.status === 'pass'), 'arm64: verifier matrix as annotated');
     t.equal(verdict(arm64, 'fast_refcounted'), 'accept');
     t.same(arm64?.errors, [], 'arm64: no errors or kernel splats');
+    // The hardware matrix needs both arches measured: arm64 benchmarks too, under its own TCG icount.
+    t.ok(arm64?.bench && arm64.bench.integrity.length === arm64.bench.sizes.length && arm64.bench.integrity.every((entry) => entry.ok), 'arm64: integrity in every cell');
+    t.ok(arm64?.bench?.cells.length && arm64.bench.cells.every((cell) => cell.unit === 'icount-ns'), 'arm64: figures in icount-ns');
+    t.ok(arm64?.bench?.ratios.some((ratio) => ratio.numerator === 'stock' && ratio.denominator === 'fast' && ratio.ratio > 1), 'arm64: stock/fast speedup measured');
     t.ok(patched?.bench?.ratios.some((ratio) => ratio.numerator === 'stock' && ratio.denominator === 'fast' && ratio.ratio > 1), 'patched: stock/fast speedup measured');
     t.match(run.stdout, /verdicts across kernels:/);
     t.match(run.stdout, /fast_refcounted\s+reject\s+reject\s+reject\s+accept\s+accept\s+yes\s+pass/);
