@@ -7,6 +7,7 @@ import { kernelCommand } from './kernel.js';
 import { machineCommand } from './machine.js';
 import { compareCommand } from './compare.js';
 import { nightlyCommand } from './nightly.js';
+import { mergeCommand } from './merge.js';
 import { premergeCommand } from './premerge.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run-command.js';
@@ -34,6 +35,8 @@ commands:
   premerge --series <mbox|folder|repo:a..b> [--config <yaml>] [--base VARIANT] [--only-final] [--check]
                                  a series against its base tree, a kernel per prefix: what flipped at which
                                  patch, cost moves, a Markdown summary; exit 1 on a regression (premerge --help)
+  merge   <shard run dir>... [--output DIR]
+                                 join the shards of a --shard i/n run into one run (results as unsharded)
   report  <run dir> [--reporter table|tap|json]
                                  re-render a saved run from its event log (events.ndjson) alone
   history import|runs|series [--db PATH]
@@ -42,6 +45,7 @@ commands:
                                  the tree's annotations, compared with the tree's test_progs where it builds
 options for run/verify/bench/selftests:
   --target NAME                  only this target of the config (repeatable)
+  --shard i/n                    only the i-th of n parts of the targets (a target's suites stay together); kptrlab merge
   --reporter table|tap           terminal table (default) or TAP 14
   --output <dir>                 results folder (default: the config's output.dir)
 
@@ -71,6 +75,8 @@ async function main(argv: string[]): Promise<number> {
       return nightlyCommand(rest);
     case 'premerge':
       return premergeCommand(rest);
+    case 'merge':
+      return mergeCommand(rest);
     case 'run':
     case 'verify':
     case 'bench':

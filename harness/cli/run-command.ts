@@ -4,6 +4,7 @@ import { loadRunConfig } from '../config/load.js';
 import { MIN_SAMPLES, type RunConfig } from '../config/run-config.js';
 import { isReporterName, REPORTERS, stdoutContext } from '../report/registry.js';
 import { executeRun } from '../runner/run.js';
+import { parseShard, shardConfig } from '../runner/shard.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
 
@@ -22,6 +23,7 @@ export async function runCommand(mode: RunMode, argv: string[]): Promise<number>
       sizes: { type: 'string' },
       samples: { type: 'string' },
       target: { type: 'string', short: 't', multiple: true },
+      shard: { type: 'string' },
     },
     strict: true,
   });
@@ -29,7 +31,9 @@ export async function runCommand(mode: RunMode, argv: string[]): Promise<number>
   if (!isReporterName(reporter)) {
     throw new KptrlabError('USAGE', `unknown reporter "${reporter}"`, { hint: `Use one of: ${Object.keys(REPORTERS).join(', ')}.`, exitCode: ExitCode.usage });
   }
-  const config = narrow(loadRunConfig(values.config ?? DEFAULT_CONFIG), mode, values);
+  const narrowed = narrow(loadRunConfig(values.config ?? DEFAULT_CONFIG), mode, values);
+  // Split after the mode and --target narrowed it: the shards are parts of exactly the run asked for.
+  const config = values.shard ? shardConfig(narrowed, parseShard(values.shard)) : narrowed;
   const output = REPORTERS[reporter](stdoutContext());
   return executeRun(config, (bus) => bus.subscribe((event, state) => output.onEvent(event, state)), { outputDir: values.output });
 }

@@ -77,6 +77,12 @@ export interface BenchConfig {
   precision?: { halfWidthPercent: number; budgetSec: number; maxSamples: number };
 }
 
+export interface ShardInfo {
+  index: number;
+  count: number;
+  targets: string[];
+}
+
 export interface SelftestsConfig {
   /** `kptrlab selftests` turns this on; `run` runs them only when the config says so. */
   enabled: boolean;
@@ -111,6 +117,8 @@ export interface RunConfig {
   file: string;
   /** The kernels: section (variants to build), when the config has one. */
   kernels?: KernelsConfig;
+  /** Set by --shard: this run is shard index/count of a run over `targets` (every target of the config). */
+  shard?: ShardInfo;
   schemaVersion: number;
   name: string;
   targets: TargetConfig[];

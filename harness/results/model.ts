@@ -363,6 +363,10 @@ export interface RunInfo {
   exitCode?: number;
   host: { hostname: string; cpu: string; cores: number; memoryGiB: number; kernelRelease: string };
   kptrlab: { version: string; commit: string };
+  /** A shard's run: which of how many, and every target of the whole run in config order (kptrlab merge checks them). */
+  shard?: { index: number; count: number; targets: string[] };
+  /** A merged run: the shard runs it was made of, in shard order. */
+  mergedFrom?: string[];
 }
 
 export interface RunResults {

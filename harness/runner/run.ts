@@ -90,7 +90,7 @@ export async function executeRun(config: RunConfig, subscribe: (bus: EventBus) =
     type: 'run-start',
     schema: EVENTS_SCHEMA,
     schemaVersion: EVENTS_SCHEMA_VERSION,
-    run: { id, configFile: config.file, configHash, startedAt: started.toISOString(), host: describeHost(), kptrlab: kptrlabIdentity() },
+    run: { id, configFile: config.file, configHash, startedAt: started.toISOString(), host: describeHost(), kptrlab: kptrlabIdentity(), ...(config.shard ? { shard: config.shard } : {}) },
     resultsPath,
     targets: config.targets.map((target) => target.name),
   });
@@ -144,7 +144,8 @@ export async function executeRun(config: RunConfig, subscribe: (bus: EventBus) =
   removeHook();
   setChildLogDir(undefined);
   bus.close();
-  if (outcome.status !== 'interrupted') recordInHistory(runDir);
+  // A shard is a part of a run: the history gets the merged run (kptrlab merge), never the parts.
+  if (outcome.status !== 'interrupted' && !config.shard) recordInHistory(runDir);
   return outcome.exitCode;
 }
 
