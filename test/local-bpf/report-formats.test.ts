@@ -26,8 +26,8 @@ function writeConfig(): string {
   const cases = join(dir, 'cases');
   mkdirSync(cases);
   copyFileSync(projectPath('programs', 'cases', 'walk_stock_baseline.bpf.c'), join(cases, 'good.bpf.c'));
-  // Accepted by any verifier, declared rejected everywhere: a real failing case with a real verifier log.
-  writeFileSync(join(cases, 'wrong.bpf.c'), '#include "kptrlab.h"\nSEC("tc") KL_REJECT_ALWAYS int wrongly_expected(void *ctx) { return 0; }\nchar LICENSE[] SEC("license") = "GPL";\n');
+  // Declared accepted, yet it reads far outside its context: a real failing case with the verifier's own log.
+  writeFileSync(join(cases, 'wrong.bpf.c'), '#include "kptrlab.h"\nSEC("tc") KL_ACCEPT("base") int wrongly_expected(struct __sk_buff *ctx) { return *(int *)((char *)ctx + 100000); }\nchar LICENSE[] SEC("license") = "GPL";\n');
   writeFileSync(join(cases, 'broken.bpf.c'), '#include "kptrlab.h"\nSEC("tc") KL_ACCEPT("base") int broken(void *ctx) { return undefined_symbol; }\n');
   // The selftests section of the default config, switched on (the 7.3 tree's tests, allowed to fail to compile on 6.18).
   const selftests = /^selftests:[\s\S]*?(?=^\S)/m.exec(readFileSync(projectPath('config', 'local.yaml'), 'utf8'))![0].replace(/enabled: false/, 'enabled: true');
@@ -79,7 +79,7 @@ t.test('a real run rendered as JUnit, KCIDB and Markdown agrees with its results
     t.same(summary.failed.map((entry) => `${entry.classname} ${entry.name}`).sort(), [...failedCases, ...compile].sort());
     const wrong = summary.failed.find((entry) => entry.name === 'wrongly_expected')!;
     const wrongCase = target.cases.find((entry) => entry.id === 'wrongly_expected')!;
-    t.ok(wrongCase.excerpt, 'the accepted program left a verifier log excerpt');
+    t.match(wrongCase.excerpt, /\S/, 'the rejection left a verifier log excerpt');
     t.equal(wrong.message, wrongCase.reason, "the failure message is the case's reason");
     t.equal(wrong.text, wrongCase.excerpt ?? '', 'the text is its verifier excerpt');
     t.match(summary.failed.find((entry) => entry.name.startsWith('compile '))?.message, /undefined_symbol/);
