@@ -1,11 +1,12 @@
 // The A/B view across targets: each case's verdict per kernel, and the fast-path speedups per tree size.
+// Rows are built once here; the terminal table and the Markdown summary only lay them out.
 import type { RunResults, TargetResult } from '../results/model.js';
 import { formatTable, sig } from './format.js';
 
-/** "reject → reject → accept" rows, one per case, columns in target order; marks verdicts that changed. */
-export function verdictMatrix(results: RunResults): string {
+/** Header + one row per case: its verdict on each target (in target order), whether it changed, pass/FAIL; [] below two targets. */
+export function verdictRows(results: RunResults): string[][] {
   const targets = results.targets.filter((target) => target.cases.length > 0);
-  if (targets.length < 2) return '';
+  if (targets.length < 2) return [];
   const ids = [...new Set(targets.flatMap((target) => target.cases.map((entry) => entry.id)))];
   const header = ['case', ...targets.map((target) => `${target.target.name} (${target.capability?.level ?? '?'})`), 'changed', 'ok'];
   const rows = ids.map((id) => {
@@ -15,11 +16,17 @@ export function verdictMatrix(results: RunResults): string {
     const ok = entries.every((entry) => !entry || entry.status === 'pass' || entry.status === 'skip') ? 'pass' : 'FAIL';
     return [id, ...verdicts, changed, ok];
   });
-  return formatTable([header, ...rows]);
+  return [header, ...rows];
 }
 
-/** Speedup of the fast path over the workarounds per target and size, with CIs and units. */
-export function speedupTable(results: RunResults): string {
+/** "reject → reject → accept" rows, one per case, columns in target order; marks verdicts that changed. */
+export function verdictMatrix(results: RunResults): string {
+  const rows = verdictRows(results);
+  return rows.length ? formatTable(rows) : '';
+}
+
+/** Header + one row per target and size: stock/fast and baseline/fast as "2.50x [2.40, 2.60]" ('-' where not measured), and the unit. */
+export function speedupRows(results: RunResults): string[][] {
   const rows: string[][] = [['target', 'accel', 'size', 'stock/fast', 'baseline/fast', 'unit']];
   for (const target of results.targets) {
     const bench = target.bench;
@@ -32,7 +39,14 @@ export function speedupTable(results: RunResults): string {
       rows.push([target.target.name, target.target.accelerator, String(size), ratio('stock'), ratio('baseline'), unitOf(target)]);
     }
   }
-  return rows.length > 1 && rows.slice(1).some((row) => row[3] !== '-' || row[4] !== '-') ? formatTable(rows, new Set([2])) : '';
+  // No fast path anywhere: nothing to show.
+  return rows.slice(1).some((row) => row[3] !== '-' || row[4] !== '-') ? rows : [];
+}
+
+/** Speedup of the fast path over the workarounds per target and size, with CIs and units. */
+export function speedupTable(results: RunResults): string {
+  const rows = speedupRows(results);
+  return rows.length ? formatTable(rows, new Set([2])) : '';
 }
 
 function unitOf(target: TargetResult): string {

@@ -3,7 +3,7 @@ import type { RunResults, SelftestResult } from '../results/model.js';
 import type { SelftestStatus } from '../results/vocab.js';
 import { formatTable } from './format.js';
 
-const SHORT: Record<SelftestStatus, string> = {
+export const SELFTEST_SHORT: Record<SelftestStatus, string> = {
   pass: 'PASS',
   fail: 'FAIL',
   skip: 'SKIP',
@@ -17,14 +17,19 @@ export const SELFTEST_HEADER = `    ${'test'.padEnd(58)} ${'expect'.padEnd(7)} $
 /** One row: id, expected and actual load outcome, status, the test_progs verdict when compared. */
 export function selftestRow(result: SelftestResult): string {
   const compared = result.testProgs ? `  test_progs ${result.testProgs.verdict}${result.testProgs.agrees ? '' : ' (DIFFERS)'}` : '';
-  return `    ${result.id.padEnd(58)} ${result.expected.padEnd(7)} ${result.actual.padEnd(8)} ${SHORT[result.status]}${compared}`;
+  return `    ${result.id.padEnd(58)} ${result.expected.padEnd(7)} ${result.actual.padEnd(8)} ${SELFTEST_SHORT[result.status]}${compared}`;
+}
+
+/** How many subtests ended in each status, in order of first appearance. */
+export function selftestStatusCounts(tests: readonly SelftestResult[]): Map<SelftestStatus, number> {
+  const counts = new Map<SelftestStatus, number>();
+  for (const test of tests) counts.set(test.status, (counts.get(test.status) ?? 0) + 1);
+  return counts;
 }
 
 /** "12 pass, 1 expected-fail, ..." for one target. */
 export function selftestCounts(tests: readonly SelftestResult[]): string {
-  const counts = new Map<string, number>();
-  for (const test of tests) counts.set(test.status, (counts.get(test.status) ?? 0) + 1);
-  return [...counts.entries()].map(([status, count]) => `${count} ${status}`).join(', ');
+  return [...selftestStatusCounts(tests).entries()].map(([status, count]) => `${count} ${status}`).join(', ');
 }
 
 /** Subtests by target: PASS/XFAIL/... per kernel, rows where the kernels differ marked. */
@@ -36,7 +41,7 @@ export function selftestMatrix(results: RunResults): string {
   const rows = ids.map((id) => {
     const cells = targets.map((target) => {
       const test = target.selftests!.tests.find((entry) => entry.id === id);
-      return test ? SHORT[test.status] : '-';
+      return test ? SELFTEST_SHORT[test.status] : '-';
     });
     const actuals = new Set(targets.map((target) => target.selftests!.tests.find((entry) => entry.id === id)?.actual).filter(Boolean));
     return [id, ...cells, actuals.size > 1 ? 'yes' : ''];
