@@ -1,8 +1,13 @@
 // The product's main job end to end: base, v5 and patched kernels booted under QEMU, suites inside, the A/B asserted.
 import t from 'tap';
 import type { TargetResult } from '../../harness/results/model.js';
+import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { annotatedCaseCount } from '../helpers/cases.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { readJunit } from '../helpers/junit.js';
+import { kcidbErrors } from '../helpers/kcidb.js';
 
 if (process.env.KPTRLAB_E2E !== '1') {
   t.plan(0, 'set KPTRLAB_E2E=1 to build (or reuse) and boot five kernels (about 4 minutes with cached kernels)');
@@ -61,5 +66,24 @@ if (process.env.KPTRLAB_E2E !== '1') {
     t.ok(patched?.bench?.ratios.some((ratio) => ratio.numerator === 'stock' && ratio.denominator === 'fast' && ratio.ratio > 1), 'patched: stock/fast speedup measured');
     t.match(run.stdout, /verdicts across kernels:/);
     t.match(run.stdout, /fast_refcounted\s+reject\s+reject\s+reject\s+accept\s+accept\s+yes\s+pass/);
+
+    // The reports of this real A/B, each checked by its ecosystem's own reader (issue 14's done-when).
+    const runDir = join(run.outputDir, run.results!.run.id);
+    const write = async (format: string) => {
+      const file = join(runDir, `report.${format === 'markdown' ? 'md' : format === 'junit' ? 'xml' : 'json'}`);
+      const result = await execa(process.execPath, [CLI, 'report', runDir, '--format', format, '--output', file], { reject: false });
+      t.equal(result.exitCode, 0, `report --format ${format}: ${result.stderr}`);
+      return file;
+    };
+    const markdown = readFileSync(await write('markdown'), 'utf8');
+    t.match(markdown, /fast_refcounted/, 'the Markdown summary names the verdict changes');
+    t.ok(markdown.split('\n').length <= 80, 'and stays short enough for a review thread');
+    const junit = await readJunit(await write('junit'));
+    t.same(junit.suites.map((suite) => suite.name), ['base', 'lock', 'v5', 'patched', 'patched-arm64'], 'JUnit: one testsuite per target, read by junitparser');
+    t.equal(junit.totals.failures + junit.totals.errors, 0, 'JUnit: no failure in a passing run');
+    const kcidb = JSON.parse(readFileSync(await write('kcidb'), 'utf8')) as { builds: unknown[]; tests: Array<{ path: string; number?: { value: number } }> };
+    t.same(kcidbErrors(kcidb), [], 'KCIDB: valid against the v5.3 schema (ajv)');
+    t.equal(kcidb.builds.length, 5, 'KCIDB: one build per kernel');
+    t.ok(kcidb.tests.some((test) => test.path.startsWith('bpf.bench.') && typeof test.number?.value === 'number'), 'KCIDB: benchmark figures in test.number');
   });
 }
