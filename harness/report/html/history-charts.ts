@@ -30,7 +30,7 @@ export function historyGroups(history: readonly CellHistory[]): HistoryGroup[] {
   return [...groups.values()];
 }
 
-interface Row { kind: 'point' | 'change'; size: number; variant: string; run: string; startedAt: string; median?: number; ciLow?: number; ciHigh?: number; change?: string }
+interface Row { kind: 'point' | 'change'; size: number; variant: string; run: string; startedAt: string; median?: number; ciLow?: number; ciHigh?: number }
 
 /** The group's points, and one row per change point (at the run that starts it). */
 function rows(group: HistoryGroup): Row[] {
@@ -39,7 +39,7 @@ function rows(group: HistoryGroup): Row[] {
     const points: Row[] = series.points.map((point) => ({ kind: 'point', size, variant, run: point.runId, startedAt: point.startedAt, median: point.median, ciLow: point.ciLow, ciHigh: point.ciHigh }));
     const changes: Row[] = series.changes
       .filter((change) => series.points[change.index] !== undefined)
-      .map((change) => ({ kind: 'change', size, variant, run: series.points[change.index]!.runId, startedAt: series.points[change.index]!.startedAt, change: `${change.relativeChange >= 0 ? '+' : ''}${(change.relativeChange * 100).toFixed(1)} %` }));
+      .map((change) => ({ kind: 'change', size, variant, run: series.points[change.index]!.runId, startedAt: series.points[change.index]!.startedAt }));
     return [...points, ...changes];
   });
 }

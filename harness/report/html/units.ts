@@ -7,7 +7,7 @@ export const UNIT_MEANING: Record<TimeUnit, string> = {
   'tcg-ns': 'TCG emulated wall time: noise, compare with nothing',
 };
 
-/** "icount-ns per access (TCG instruction counting: instructions, not time)". */
+/** "icount-ns per access": the y-axis title; the subtitle says what the unit means. */
 export function unitAxisTitle(unit: TimeUnit, what = 'per access'): string {
   return `${unit} ${what}`;
 }
