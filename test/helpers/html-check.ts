@@ -34,7 +34,7 @@ export interface PageCheck {
 }
 
 /** Loads `html` in headless Chromium with every request aborted and recorded; optionally saves a PNG screenshot. */
-export async function checkHtmlPage(html: string, options: { screenshot?: string; fullPage?: boolean; sections?: Array<{ selector: string; path: string }> } = {}): Promise<PageCheck> {
+export async function checkHtmlPage(html: string, options: { screenshot?: string; fullPage?: boolean; top?: string; sections?: Array<{ selector: string; path: string }> } = {}): Promise<PageCheck> {
   const started = performance.now();
   // --no-sandbox: the tests run as root, where Chromium refuses its sandbox.
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
@@ -67,6 +67,8 @@ export async function checkHtmlPage(html: string, options: { screenshot?: string
       tables.length ? { rows: tables[0]!.querySelectorAll('tbody > tr').length, columns: tables[0]!.querySelectorAll('thead th[data-target]').length } : undefined,
     );
     if (options.screenshot) await page.screenshot({ path: options.screenshot, fullPage: options.fullPage ?? true });
+    // `top`: what a reader sees first, the 1280×900 viewport.
+    if (options.top) await page.screenshot({ path: options.top });
     for (const section of options.sections ?? []) await page.locator(section.selector).screenshot({ path: section.path });
     const problems = [
       ...requests.map((url) => `network request: ${url}`),

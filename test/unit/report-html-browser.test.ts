@@ -23,10 +23,9 @@ t.test('the A/B run\'s page in Chromium: no request, no error, every chart compl
   const renderMs = performance.now() - started;
   const dir = scratchDir('kptrlab-report-browser-');
   const screenshot = join(dir, 'report.png');
-  const sections = docs
-    ? [{ selector: 'header + main > #changes', path: projectPath('docs', 'img', 'report-html-changes.png') }, { selector: '#bench', path: projectPath('docs', 'img', 'report-html-bench.png') }]
-    : [];
-  const check = await checkHtmlPage(html, { screenshot, sections });
+  const top = docs ? projectPath('docs', 'img', 'report-html-top.png') : undefined;
+  const sections = docs ? [{ selector: '#bench', path: projectPath('docs', 'img', 'report-html-bench.png') }] : [];
+  const check = await checkHtmlPage(html, { screenshot, top, sections });
   t.comment(`render ${renderMs.toFixed(0)} ms, browser check ${check.ms.toFixed(0)} ms (launch, load, count, full-page screenshot)`);
   t.same(check.problems, [], 'the checker finds nothing wrong');
   t.same(check.requests, []);
