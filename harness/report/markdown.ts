@@ -1,7 +1,8 @@
 // A compact Markdown summary of a run for a review thread or a GitHub job summary: targets, verdict changes,
 // failures, fast-path speedups with CIs, selftest totals, and a link to the HTML report next to it.
-import type { RunResults, TargetResult } from '../results/model.js';
+import type { RatioResult, RunResults, TargetResult } from '../results/model.js';
 import { speedupRows, verdictRows } from './ab-summary.js';
+import { sig } from './format.js';
 import { inlineCode, markdownTable } from './markdown-table.js';
 import { SELFTEST_SHORT, selftestStatusCounts } from './selftest-table.js';
 import { targetItems, type JudgedItem } from './test-items.js';
@@ -63,14 +64,14 @@ function benchText(target: TargetResult): string {
 }
 
 function verdictChangesSection(results: RunResults): string {
-  const rows = verdictRows(results);
-  if (rows.length === 0) return '';
-  const [header, ...body] = rows;
-  const changed = body.filter((row) => row[row.length - 2] === 'yes');
+  const { targets, rows } = verdictRows(results.targets);
+  if (targets.length < 2) return '';
+  const changed = rows.filter((row) => row.changed);
   if (changed.length === 0) return '### Verdict changes across targets\n\nNo case changes its verdict between targets.';
   // The "changed" column is the filter itself; the case id reads best as code.
-  const drop = (row: string[]) => [...row.slice(0, -2), row[row.length - 1]!];
-  return `### Verdict changes across targets\n\n${markdownTable([drop(header!), ...changed.map((row) => drop([inlineCode(row[0]!), ...row.slice(1)]))])}`;
+  const header = ['case', ...targets.map((target) => `${target.target.name} (${target.capability?.level ?? '?'})`), 'ok'];
+  const lines = changed.map((row) => [inlineCode(row.id), ...row.entries.map((entry) => entry?.actual ?? '-'), row.ok ? 'pass' : 'FAIL']);
+  return `### Verdict changes across targets\n\n${markdownTable([header, ...lines])}`;
 }
 
 function failuresSection(results: RunResults): string {
@@ -90,12 +91,12 @@ function failureLine(item: JudgedItem): string {
 }
 
 function speedupSection(results: RunResults): string {
-  const rows = speedupRows(results);
-  if (rows.length === 0) return '';
-  const [header, ...body] = rows;
+  const text = (found: RatioResult | undefined) => (found ? `${sig(found.ratio)}x [${sig(found.ciLow)}, ${sig(found.ciHigh)}]` : '-');
   // Sizes where no ratio with the fast path exists (it was rejected there) say nothing in a summary.
-  const measured = body.filter((row) => row[3] !== '-' || row[4] !== '-');
-  return `### Fast-path speedups (ratio of medians, 95 % CI; compare only within one unit)\n\n${markdownTable([header!, ...measured], new Set([2]))}`;
+  const measured = speedupRows(results.targets).filter((row) => row.ratios.stock || row.ratios.baseline);
+  if (measured.length === 0) return '';
+  const rows = measured.map((row) => [row.target.target.name, row.accelerator, String(row.size), text(row.ratios.stock), text(row.ratios.baseline), row.unit]);
+  return `### Fast-path speedups (ratio of medians, 95 % CI; compare only within one unit)\n\n${markdownTable([['target', 'accel', 'size', 'stock/fast', 'baseline/fast', 'unit'], ...rows], new Set([2]))}`;
 }
 
 function selftestSection(results: RunResults): string {
