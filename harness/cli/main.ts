@@ -37,10 +37,11 @@ commands:
                                  patch, cost moves, a Markdown summary; exit 1 on a regression (premerge --help)
   merge   <shard run dir>... [--output DIR]
                                  join the shards of a --shard i/n run into one run (results as unsharded)
-  report  <run dir>... [--format table|tap|json|markdown|junit|kcidb] [--output FILE]
+  report  <run dir>... [--format table|tap|json|markdown|junit|kcidb|html] [--output FILE] [--history]
                                  re-render a saved run from its event log (events.ndjson) alone: terminal table,
-                                 TAP, results JSON, a Markdown summary, JUnit XML, KCIDB v5.3 (several runs merge);
-                                 --reporter is the older name of --format
+                                 TAP, results JSON, a Markdown summary, JUnit XML, KCIDB v5.3 (several runs merge),
+                                 one self-contained HTML page with charts (several runs: a hardware matrix;
+                                 --history adds each cell's trend); --reporter is the older name of --format
   history import|runs|series [--db PATH]
                                  the SQLite history: import run folders, list them, one cell over runs with change points (docs/history.md)
   selftests [--config <yaml>]    the kernel tree's own rbtree/kptr selftests (kselftests/suite.yaml), judged by

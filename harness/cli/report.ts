@@ -9,10 +9,11 @@ import { reduceEvents } from '../results/reduce.js';
 import { DOCUMENT_FORMATS, isDocumentFormat } from '../report/documents.js';
 import { isReporterName, REPORTERS } from '../report/registry.js';
 import { EventBus } from '../runner/events.js';
+import { writeHtmlReport } from './report-html.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 
-export const REPORT_FORMATS = [...Object.keys(REPORTERS), ...Object.keys(DOCUMENT_FORMATS)];
-const USAGE_HINT = `kptrlab report results/<run id> [--format ${REPORT_FORMATS.join('|')}] [--output FILE]`;
+export const REPORT_FORMATS = [...Object.keys(REPORTERS), ...Object.keys(DOCUMENT_FORMATS), 'html'];
+const USAGE_HINT = `kptrlab report results/<run id>... [--format ${REPORT_FORMATS.join('|')}] [--output FILE] [--history]`;
 
 function usageError(message: string, hint = USAGE_HINT): KptrlabError {
   return new KptrlabError('USAGE', message, { hint, exitCode: ExitCode.usage });
@@ -58,19 +59,20 @@ function formatOf(values: { format?: string; reporter?: string }): string {
     throw usageError(`--format ${values.format} and --reporter ${values.reporter} disagree`, '--reporter is the older name of --format: give one of them.');
   }
   const format = values.format ?? values.reporter ?? 'table';
-  if (!isReporterName(format) && !isDocumentFormat(format)) throw usageError(`unknown format "${format}"`, `Use one of: ${REPORT_FORMATS.join(', ')}.`);
+  if (!isReporterName(format) && !isDocumentFormat(format) && format !== 'html') throw usageError(`unknown format "${format}"`, `Use one of: ${REPORT_FORMATS.join(', ')}.`);
   return format;
 }
 
 export async function reportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { format: { type: 'string', short: 'f' }, reporter: { type: 'string', short: 'r' }, output: { type: 'string', short: 'o' } },
+    options: { format: { type: 'string', short: 'f' }, reporter: { type: 'string', short: 'r' }, output: { type: 'string', short: 'o' }, history: { type: 'boolean' } },
     allowPositionals: true,
     strict: true,
   });
   const format = formatOf(values);
   if (positionals.length === 0) throw usageError('kptrlab report takes a run folder');
+  if (format === 'html') return htmlReport(positionals, values.output, values.history ?? false);
   const many = isDocumentFormat(format) && DOCUMENT_FORMATS[format].manyRuns;
   if (positionals.length > 1 && !many) {
     throw usageError(`--format ${format} renders one run, got ${positionals.length} run folders`, `Render each run on its own; only --format kcidb merges several runs into one document.`);
@@ -106,4 +108,15 @@ function writeOutput(path: string, text: string): void {
   } catch (error) {
     throw new KptrlabError('OUTPUT_UNWRITABLE', `cannot write ${path}: ${(error as Error).message}`, { hint: 'Choose a file in a folder you can write to.', exitCode: ExitCode.usage, cause: error });
   }
+}
+
+// One self-contained page for one or more runs (a hardware matrix), with --history each cell's trend; default file:
+// report.html in the first run's folder, next to its event log.
+async function htmlReport(dirs: string[], output: string | undefined, history: boolean): Promise<number> {
+  for (const dir of dirs) logPathOf(dir);
+  const file = output ?? join(dirs[0]!, 'report.html');
+  checkOutputPath(file);
+  const written = await writeHtmlReport(dirs, file, { history });
+  process.stdout.write(`${written.file}: ${written.runs} run(s), ${Math.round(written.bytes / 1024)} KiB${written.historySeries === undefined ? '' : `, ${written.historySeries} history series`}\n`);
+  return ExitCode.ok;
 }

@@ -2,11 +2,13 @@
 import t from 'tap';
 import type { TargetResult } from '../../harness/results/model.js';
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { annotatedCaseCount } from '../helpers/cases.js';
 import { CLI, runCli } from '../helpers/cli.js';
+import { checkHtmlPage, chromiumSkipReason } from '../helpers/html-check.js';
 import { readJunit } from '../helpers/junit.js';
+import { figures } from '../helpers/report-fixture.js';
 import { kcidbErrors } from '../helpers/kcidb.js';
 
 if (process.env.KPTRLAB_E2E !== '1') {
@@ -85,5 +87,21 @@ if (process.env.KPTRLAB_E2E !== '1') {
     t.same(kcidbErrors(kcidb), [], 'KCIDB: valid against the v5.3 schema (ajv)');
     t.equal(kcidb.builds.length, 5, 'KCIDB: one build per kernel');
     t.ok(kcidb.tests.some((test) => test.path.startsWith('bpf.bench.') && typeof test.number?.value === 'number'), 'KCIDB: benchmark figures in test.number');
+
+    // The HTML page of the same run in headless Chromium: the five kernels' verdict matrix, speedups for both arches.
+    const html = await execa(process.execPath, [CLI, 'report', runDir, '--format', 'html'], { reject: false });
+    t.equal(html.exitCode, 0, `report --format html: ${html.stderr}`);
+    const page = readFileSync(join(runDir, 'report.html'), 'utf8');
+    if (chromiumSkipReason()) {
+      t.fail(`the browser check needs Debian's chromium (bash scripts/install-deps installs it): ${chromiumSkipReason()}`);
+    } else {
+      const check = await checkHtmlPage(page, { screenshot: join(runDir, 'report.png') });
+      t.same(check.problems, [], 'no console error, no request, every chart drawn with its marks');
+      t.same(check.matrix, { rows: annotatedCaseCount(), columns: 5 }, 'the verdict matrix: every case on the five kernels');
+      const ids = figures(page).map((chart) => chart.id);
+      t.ok(ids.some((id) => /^speedup-\d+-x86-64-tcg-icount-ns/.test(id)), `x86_64 speedup chart (${ids.join(', ')})`);
+      t.ok(ids.some((id) => /^speedup-\d+-arm64-tcg-icount-ns/.test(id)), 'arm64 speedup chart');
+      t.ok(existsSync(join(runDir, 'report.png')), 'a screenshot in the run folder');
+    }
   });
 }
