@@ -38,9 +38,10 @@ t.test('--output writes the file, and only the file', async (t) => {
 
 t.test('bad usage exits 2 with the fix', async (t) => {
   const cases: Array<[string[], RegExp]> = [
-    [[runDir, '--format', 'html'], /unknown format "html" \[USAGE\]\n\s+fix: Use one of: table, tap, json, markdown, junit, kcidb\./],
+    [[runDir, '--format', 'svg'], /unknown format "svg" \[USAGE\]\n\s+fix: Use one of: table, tap, json, markdown, junit, kcidb, html\./],
+    [[runDir, '--format', 'html', '--output', join(dir, 'no-such-folder', 'r.html')], /--output \S+r\.html: the folder \S+no-such-folder does not exist/],
     [[runDir, '--format', 'tap', '--reporter', 'table'], /--format tap and --reporter table disagree \[USAGE\]\n\s+fix: --reporter is the older name of --format/],
-    [['--format', 'junit'], /kptrlab report takes a run folder \[USAGE\]\n\s+fix: kptrlab report results\/<run id> \[--format table\|tap\|json\|markdown\|junit\|kcidb\] \[--output FILE\]/],
+    [['--format', 'junit'], /kptrlab report takes a run folder \[USAGE\]\n\s+fix: kptrlab report results\/<run id>\.\.\. \[--format table\|tap\|json\|markdown\|junit\|kcidb\|html\] \[--output FILE\] \[--history\]/],
     [[runDir, runDir, '--format', 'junit'], /--format junit renders one run, got 2 run folders/],
     [[runDir, runDir], /--format table renders one run, got 2 run folders/],
     [[join(dir, 'missing')], /no event log at \S+missing \[USAGE\]\n\s+fix: Pass a run folder/],
@@ -66,4 +67,15 @@ t.test('a log whose events are out of order is refused naming the file, for docu
     t.equal(result.exitCode, 2, format);
     t.match(result.stderr, new RegExp(`${log.replace(/[/.]/g, '\\$&')}: event log: bench-cell for base before bench-start \\[EVENT_LOG_INVALID\\]\\n\\s+fix: Only a run kptrlab wrote`));
   }
+});
+
+t.test('--format html writes report.html beside the log (or --output), one page for several runs', async (t) => {
+  const result = await report(runDir, '--format', 'html');
+  t.equal(result.exitCode, 0, result.stderr);
+  t.match(result.stdout, /report\.html: 1 run\(s\), \d+ KiB/);
+  t.match(readFileSync(join(runDir, 'report.html'), 'utf8'), /^<!doctype html>/i);
+  const both = join(dir, 'both.html');
+  const two = await report(runDir, runDir, '--format', 'html', '--output', both);
+  t.equal(two.exitCode, 0, two.stderr);
+  t.match(two.stdout, /both\.html: 2 run\(s\)/);
 });
