@@ -1,7 +1,7 @@
 // The environment record on this machine: the agent's own read agrees with Node's view of it, and a real run keeps
 // a read before and after the suites in the target's provenance (also when a stage failed, the target still alive).
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { readEventLog } from '../../harness/results/event-log.js';
@@ -10,6 +10,7 @@ import { captureEnvironment } from '../../harness/suites/environment.js';
 import { LocalTarget } from '../../harness/targets/local.js';
 import { bpfSkipReason } from '../helpers/bpf-env.js';
 import { runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const skip = bpfSkipReason();
 if (skip) t.comment(`skipping local BPF tests: ${skip}`);
@@ -47,7 +48,7 @@ t.test('a real run keeps the environment before and after the suites, and the ta
 });
 
 t.test('a stage that stops the target with the target alive still reads the environment after it', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-env-probes-'));
+  const dir = scratchDir('kptrlab-env-probes-');
   writeFileSync(join(dir, 'broken.bpf.c'), '#include "kptrlab.h"\nSEC("tc") int broken(void *ctx) { return undefined_symbol; }\n');
   const config = join(dir, 'broken-probes.yaml');
   writeFileSync(config, `name: broken-probes\nprobes: ${dir}\nbench:\n  enabled: false\n`);
