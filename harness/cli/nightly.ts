@@ -12,8 +12,10 @@ import { cellKey, cellSeries, cellsOf, previousRun } from '../history/queries.js
 import { runChanges, type RunChange } from '../history/run-changes.js';
 import { isReporterName, REPORTERS, stdoutContext } from '../report/registry.js';
 import { executeRun } from '../runner/run.js';
-import { ExitCode, KptrlabError } from '../util/errors.js';
+import { parseShard, shardConfig } from '../runner/shard.js';
+import { ExitCode, KptrlabError, type ExitCodeValue } from '../util/errors.js';
 import { formatCompare } from './compare.js';
+import { checkMergedConfig, checkShardFlags, mergeShardFolders } from './merge.js';
 
 export interface NightlyReport {
   run: string;
@@ -24,17 +26,34 @@ export interface NightlyReport {
   compare: CompareReport | null;
 }
 
+const USAGE = 'kptrlab nightly --config F [--shard i/n | --merge <shard run dir>...] [--db FILE] [--output DIR] [--reporter table|tap]';
+
 export async function nightlyCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, reporter: { type: 'string', short: 'r', default: 'table' }, db: { type: 'string' }, output: { type: 'string', short: 'o' } }, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, reporter: { type: 'string', short: 'r', default: 'table' }, db: { type: 'string' }, output: { type: 'string', short: 'o' }, shard: { type: 'string' }, merge: { type: 'boolean' } }, allowPositionals: true, strict: true });
   if (!values.config) throw new KptrlabError('USAGE', 'kptrlab nightly needs --config', { hint: 'kptrlab nightly --config config/ab.yaml (what a cron job or a CI schedule calls)', exitCode: ExitCode.usage });
   const reporter = values.reporter ?? 'table';
   if (!isReporterName(reporter)) throw new KptrlabError('USAGE', `unknown reporter "${reporter}"`, { hint: 'Use table or tap.', exitCode: ExitCode.usage });
+  checkShardFlags('nightly', values.shard, values.merge ?? false, positionals, USAGE);
   // The run adds itself to the history at its end; --db points that at another database.
   if (values.db) process.env.KPTRLAB_HISTORY = values.db;
   const config = loadRunConfig(values.config);
   const output = REPORTERS[reporter](stdoutContext());
+  if (values.shard) {
+    // A shard is a part: the comparison needs the whole run, which the merge job makes.
+    const shard = parseShard(values.shard);
+    const runExit = await executeRun(shardConfig(config, shard), (bus) => bus.subscribe((event, state) => output.onEvent(event, state)), { outputDir: values.output });
+    process.stdout.write(`\nnightly shard ${shard.index}/${shard.count} done; compared once merged: kptrlab nightly --config ${values.config} --merge <the ${shard.count} shard run folders>\n`);
+    return runExit;
+  }
   let runDir = '';
-  const runExit = await executeRun(config, (bus) => bus.subscribe((event, state) => output.onEvent(event, state)), { outputDir: values.output, onRunDir: (dir) => (runDir = dir) });
+  let runExit: ExitCodeValue;
+  if (values.merge) {
+    const merged = mergeShardFolders(positionals, { outputDir: values.output ?? config.output.dir, reporter });
+    checkMergedConfig(merged, config.file, `kptrlab nightly --config ${config.file} --shard i/n`);
+    ({ runDir, exitCode: runExit } = merged);
+  } else {
+    runExit = await executeRun(config, (bus) => bus.subscribe((event, state) => output.onEvent(event, state)), { outputDir: values.output, onRunDir: (dir) => (runDir = dir) });
+  }
   if (runExit !== ExitCode.ok && runExit !== ExitCode.testsFailed) return runExit;
   const run = loadRun(runDir);
   const db = openHistory();

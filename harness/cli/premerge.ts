@@ -18,8 +18,10 @@ import type { RunResults } from '../results/model.js';
 import { loadSuiteManifest } from '../selftests/manifest.js';
 import { REPORTERS, stdoutContext } from '../report/registry.js';
 import { executeRun } from '../runner/run.js';
+import { parseShard, shardConfig } from '../runner/shard.js';
 import { ARCHES, type Arch } from '../util/arch.js';
-import { ExitCode, KptrlabError } from '../util/errors.js';
+import { ExitCode, KptrlabError, type ExitCodeValue } from '../util/errors.js';
+import { checkMergedConfig, checkShardFlags, mergeShardFolders } from './merge.js';
 import { cacheRoot, projectPath } from '../util/paths.js';
 
 const USAGE = `usage: kptrlab premerge --series <mbox|folder|repo:base..head> [options]
@@ -41,6 +43,10 @@ const USAGE = `usage: kptrlab premerge --series <mbox|folder|repo:base..head> [o
   --check           read and check the series only (no build): malformed patches, order, versions
   --insns-percent P report programs whose instructions processed move by more than P % (default 5)
   --output DIR      results folder (default: the config's output.dir)
+  --shard i/n       build and test only the i-th of n parts of the kernels (each kernel's build, boot and suites
+                    stay in one part); no judgement: that needs every kernel
+  --merge DIR...    join the run folders of the n parts, then judge as an unsharded premerge would (same --series
+                    and options as the parts)
 
 Each kernel (base, base+1, base+1,2, ...) is built on one tree (only what a patch touches is rebuilt;
 an edited patch rebuilds from that patch on) and booted under QEMU for the config's verifier matrix
@@ -51,16 +57,18 @@ selftest that now fails, a new splat, crash, build or boot failure.`;
 const OPTIONS = {
   series: { type: 'string' }, config: { type: 'string', short: 'c' }, base: { type: 'string' }, tree: { type: 'string' },
   'only-final': { type: 'boolean' }, 'allow-missing': { type: 'boolean' }, bench: { type: 'boolean' }, selftests: { type: 'boolean' }, 'skip-selftests': { type: 'boolean' }, machine: { type: 'string' }, machines: { type: 'string' }, check: { type: 'boolean' },
-  'insns-percent': { type: 'string' }, output: { type: 'string', short: 'o' }, arch: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  'insns-percent': { type: 'string' }, output: { type: 'string', short: 'o' }, arch: { type: 'string' }, shard: { type: 'string' }, merge: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
 export async function premergeCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return ExitCode.ok;
   }
   if (!values.series) throw new KptrlabError('USAGE', 'kptrlab premerge needs --series', { hint: USAGE.split('\n')[0], exitCode: ExitCode.usage });
+  checkShardFlags('premerge', values.shard, values.merge ?? false, positionals, 'kptrlab premerge --series S [options] --shard i/n, then kptrlab premerge --series S [options] --merge <run dir>...');
+  const shard = values.shard ? parseShard(values.shard) : undefined;
   const series = await readSeries(values.series, { allowMissing: values['allow-missing'] });
   process.stdout.write(`series: ${series.patches.length} patch(es) of v${series.patches[0]!.version}\n${series.patches.map((patch) => `  ${describePatch(patch)}`).join('\n')}\n`);
   for (const note of series.notes) process.stdout.write(`  note: ${note}\n`);
@@ -82,8 +90,24 @@ export async function premergeCommand(argv: string[]): Promise<number> {
   process.stdout.write(`kernels: ${plan.steps.map((step) => step.target).join(' → ')} (base: variant ${baseVariant} of ${config.file})\n`);
 
   const output = REPORTERS.table(stdoutContext());
+  if (shard) {
+    const part = shardConfig(plan.config, shard);
+    process.stdout.write(`shard ${shard.index}/${shard.count}: ${part.targets.map((target) => target.name).join(', ') || 'no kernel'}\n`);
+    const runExit = await executeRun(part, (bus) => bus.subscribe((event, state) => output.onEvent(event, state)), { outputDir: values.output });
+    process.stdout.write(`\npremerge shard ${shard.index}/${shard.count} done; judged once merged: the same command with --merge <the ${shard.count} shard run folders> instead of --shard\n`);
+    return runExit;
+  }
   let runDir = '';
-  const runExit = await executeRun(plan.config, (bus) => bus.subscribe((event, state) => output.onEvent(event, state)), { outputDir: values.output, onRunDir: (dir) => (runDir = dir) });
+  let runExit: ExitCodeValue;
+  if (values.merge) {
+    const merged = mergeShardFolders(positionals, { outputDir: values.output ?? plan.config.output.dir, reporter: 'table' });
+    checkMergedConfig(merged, config.file, 'the same premerge command and --shard i/n');
+    const planned = plan.config.targets.map((target) => target.name);
+    if (merged.targets.join('\n') !== planned.join('\n')) throw new KptrlabError('MERGE_INVALID', `the shards tested kernels ${merged.targets.join(', ')}, this series plans ${planned.join(', ')}; the merged run is kept in ${merged.runDir}`, { hint: 'Pass the --series and options the shards ran with.', exitCode: ExitCode.usage });
+    ({ runDir, exitCode: runExit } = merged);
+  } else {
+    runExit = await executeRun(plan.config, (bus) => bus.subscribe((event, state) => output.onEvent(event, state)), { outputDir: values.output, onRunDir: (dir) => (runDir = dir) });
+  }
   if (!runDir || !existsSync(join(runDir, 'results.json'))) return runExit;
   const results = loadRun(runDir).results;
   const judgement = judgePremerge(results, plan.steps, insnsPercent);

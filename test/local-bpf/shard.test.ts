@@ -48,3 +48,37 @@ t.test('three shards run concurrently and merged equal the unsharded run', { ski
   t.equal(partial.exitCode, 2);
   t.match(partial.stderr, /shard\(s\) 2\/3, 3\/3 missing/);
 });
+
+t.test('nightly: three shards, then --merge joins them and compares as an unsharded nightly', { skip }, async (t) => {
+  const dir = scratchDir('kptrlab-nightly-shard-');
+  const config = join(dir, 'three.yaml');
+  writeFileSync(config, 'name: three\ntargets:\n  - {name: one, kind: local, series: absent}\n  - {name: two, kind: local, series: absent}\n  - {name: three, kind: local, series: absent}\nbench: {enabled: false}\n');
+  const db = join(dir, 'history.db');
+  const shardsDir = join(dir, 'shards');
+  const shards = await Promise.all([1, 2, 3].map((index) => runCli(['nightly', '--config', config, '--db', db, '--shard', `${index}/3`, '--output', shardsDir])));
+  t.same(shards.map((shard) => shard.exitCode), [0, 0, 0], shards.map((shard) => shard.stderr).join(''));
+  t.match(shards[0]!.stdout, /nightly shard 1\/3 done; compared once merged/);
+  t.notMatch(shards[0]!.stdout, /no new regression/, 'a shard alone is not compared');
+  const folders = readdirSync(shardsDir).map((name) => join(shardsDir, name));
+  t.equal(folders.length, 3);
+
+  const merged = await runCli(['nightly', '--config', config, '--db', db, '--merge', ...folders, '--output', join(dir, 'nightly')]);
+  t.equal(merged.exitCode, 0, merged.stderr);
+  t.match(merged.stdout, /merged 3 shard\(s\)[\s\S]*the first nightly of this config[\s\S]*no new regression/);
+  const [run] = readdirSync(join(dir, 'nightly'));
+  const report = JSON.parse(readFileSync(join(dir, 'nightly', run!, 'nightly.json'), 'utf8')) as { run: string };
+  t.equal(report.run, run, 'nightly.json belongs to the merged run');
+
+  // The failing paths: shards of another config, and --shard with --merge.
+  const other = join(dir, 'other.yaml');
+  writeFileSync(other, readFileSync(config, 'utf8').replace('name: three', 'name: other'));
+  const wrong = await runCli(['nightly', '--config', other, '--db', db, '--merge', ...folders, '--output', join(dir, 'wrong')]);
+  t.equal(wrong.exitCode, 2);
+  t.match(wrong.stderr, /the shards ran another config than .*other\.yaml/);
+  const both = await runCli(['nightly', '--config', config, '--shard', '1/3', '--merge', folders[0]!]);
+  t.equal(both.exitCode, 2);
+  t.match(both.stderr, /pass one of them/);
+  const stray = await runCli(['nightly', '--config', config, folders[0]!]);
+  t.equal(stray.exitCode, 2);
+  t.match(stray.stderr, /Run folders are read only with --merge/);
+});

@@ -21,4 +21,21 @@ t.test('premerge --check: a good series is listed, a mangled one refused before 
   t.match(usage.stderr, /needs --series/);
   const help = await runCli(['premerge', '--help']);
   t.match(help.stdout, /--only-final/);
+  t.match(help.stdout, /--shard i\/n[\s\S]*--merge DIR/);
+});
+
+t.test('premerge --shard and --merge: one or the other, folders only with --merge, i/n checked', async (t) => {
+  const series = ['premerge', '--series', 'config/patches/kptr-nonown', '--allow-missing', '--check'];
+  const both = await runCli([...series, '--shard', '1/2', '--merge', 'results/x']);
+  t.equal(both.exitCode, 2);
+  t.match(both.stderr, /--shard runs one part, --merge joins the parts: pass one of them/);
+  const none = await runCli([...series, '--merge']);
+  t.equal(none.exitCode, 2);
+  t.match(none.stderr, /--merge needs the run folders of the shards/);
+  const stray = await runCli([...series, 'results/x']);
+  t.equal(stray.exitCode, 2);
+  t.match(stray.stderr, /unexpected argument "results\/x"/);
+  const zero = await runCli([...series, '--shard', '3/2']);
+  t.equal(zero.exitCode, 2);
+  t.match(zero.stderr, /--shard 3\/2: expected i\/n with 1 ≤ i ≤ n/);
 });
