@@ -75,6 +75,14 @@ function groupTitle(group: BenchGroup): string {
   return `${group.machine} · ${group.arch}`;
 }
 
+type FacetedSpec = Extract<TopLevelSpec, { facet: unknown }>;
+type LayeredCell = Omit<Extract<FacetedSpec['spec'], { layer: unknown }>, 'width' | 'height'>;
+
+/** A chart with one column per target (in the given order), each a 190 px square drawing of inner. */
+function facetPerTarget(title: FacetedSpec['title'], points: object[], targets: string[], inner: LayeredCell): TopLevelSpec {
+  return { title, config: CHART_CONFIG, data: { values: points }, facet: { column: { field: 'target', type: 'nominal', sort: targets, title: null } }, spec: { width: 190, height: 190, ...inner } };
+}
+
 /** Per-access cost (median, 95 % CI bars) by tree size, a line per variant, a facet per target. */
 export function costChart(group: BenchGroup): ChartSpec | undefined {
   const points = costPoints(group);
@@ -82,25 +90,18 @@ export function costChart(group: BenchGroup): ChartSpec | undefined {
   const targets = distinct(points.map((point) => point.target));
   const lines = distinct(points.map((point) => `${point.target}\u0000${point.variant}`)).length;
   const y = { type: 'quantitative', title: unitAxisTitle(group.unit, 'per access'), scale: { zero: false } } as const;
-  const spec: TopLevelSpec = {
-    title: { text: `Per-access cost by tree size: ${groupTitle(group)}`, subtitle: [measuredSubtitle(group.unit, group.accelerator), 'median of the rounds, 95 % CI of the median; the empty loop is subtracted'] },
-    config: CHART_CONFIG,
-    data: { values: points },
-    facet: { column: { field: 'target', type: 'nominal', sort: targets, title: null } },
-    spec: {
-      width: 190,
-      height: 190,
-      encoding: {
-        x: sizeAxis(points.map((point) => point.size)),
-        color: { field: 'variant', type: 'nominal', title: 'variant', scale: { domain: BENCH_VARIANTS.filter((variant) => variant !== 'empty') } },
-      },
-      layer: [
-        { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y: { field: 'ciLow', ...y }, y2: { field: 'ciHigh' } } },
-        { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { y: { field: 'median', ...y } } },
-        { mark: { type: 'point', filled: true, size: 36 }, encoding: { y: { field: 'median', ...y }, shape: { field: 'variant', type: 'nominal' } } },
-      ],
+  const title = { text: `Per-access cost by tree size: ${groupTitle(group)}`, subtitle: [measuredSubtitle(group.unit, group.accelerator), 'median of the rounds, 95 % CI of the median; the empty loop is subtracted'] };
+  const spec = facetPerTarget(title, points, targets, {
+    encoding: {
+      x: sizeAxis(points.map((point) => point.size)),
+      color: { field: 'variant', type: 'nominal', title: 'variant', scale: { domain: BENCH_VARIANTS.filter((variant) => variant !== 'empty') } },
     },
-  };
+    layer: [
+      { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y: { field: 'ciLow', ...y }, y2: { field: 'ciHigh' } } },
+      { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { y: { field: 'median', ...y } } },
+      { mark: { type: 'point', filled: true, size: 36 }, encoding: { y: { field: 'median', ...y }, shape: { field: 'variant', type: 'nominal' } } },
+    ],
+  });
   return { id: `cost-${groupId(group)}`, marks: points.length * 2 + lines, spec };
 }
 
@@ -113,22 +114,15 @@ export function speedupChart(group: BenchGroup): ChartSpec | undefined {
   const y = { type: 'quantitative', title: `speedup × (${group.unit} ratio)` } as const;
   const x = sizeAxis(points.map((point) => point.size));
   const color = { field: 'ratio', type: 'nominal', title: 'ratio' } as const;
-  const spec: TopLevelSpec = {
-    title: { text: `Fast-path speedup over the workarounds: ${groupTitle(group)}`, subtitle: [measuredSubtitle(group.unit, group.accelerator), `workaround / ${SPEEDUP_DENOMINATOR}: ratio of medians, 95 % bootstrap CI over paired rounds; the grey line is 1 (no speedup)`] },
-    config: CHART_CONFIG,
-    data: { values: points },
-    facet: { column: { field: 'target', type: 'nominal', sort: targets, title: null } },
-    spec: {
-      width: 190,
-      height: 190,
-      layer: [
-        // One row per facet (the aggregate), so exactly one reference rule per target; it spans the x range.
-        { transform: [{ aggregate: [{ op: 'count', as: 'n' }] }], mark: { type: 'rule', color: '#999', strokeDash: [4, 3] }, encoding: { y: { datum: 1, ...y } } },
-        { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x, color, y: { field: 'ciLow', ...y }, y2: { field: 'ciHigh' } } },
-        { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, color, y: { field: 'value', ...y } } },
-        { mark: { type: 'point', filled: true, size: 36 }, encoding: { x, color, y: { field: 'value', ...y } } },
-      ],
-    },
-  };
+  const title = { text: `Fast-path speedup over the workarounds: ${groupTitle(group)}`, subtitle: [measuredSubtitle(group.unit, group.accelerator), `workaround / ${SPEEDUP_DENOMINATOR}: ratio of medians, 95 % bootstrap CI over paired rounds; the grey line is 1 (no speedup)`] };
+  const spec = facetPerTarget(title, points, targets, {
+    layer: [
+      // One row per facet (the aggregate), so exactly one reference rule per target; it spans the x range.
+      { transform: [{ aggregate: [{ op: 'count', as: 'n' }] }], mark: { type: 'rule', color: '#999', strokeDash: [4, 3] }, encoding: { y: { datum: 1, ...y } } },
+      { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x, color, y: { field: 'ciLow', ...y }, y2: { field: 'ciHigh' } } },
+      { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, color, y: { field: 'value', ...y } } },
+      { mark: { type: 'point', filled: true, size: 36 }, encoding: { x, color, y: { field: 'value', ...y } } },
+    ],
+  });
   return { id: `speedup-${groupId(group)}`, marks: points.length * 2 + lines + targets.length, spec };
 }
