@@ -1,7 +1,7 @@
 // `kptrlab ci github|matrix`: a GitHub Actions workflow that runs a config's run as n shards and merges them, and the
 // shard matrix its plan job computes. The generator is harness/ci/; this file reads flags and files.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseIdentitySecret } from '../ci/identity-secrets.js';
 import { renderGithubWorkflow, DEFAULT_CRON } from '../ci/github-workflow.js';
@@ -37,6 +37,10 @@ async function githubCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON, output: { type: 'string', short: 'o' }, cron: { type: 'string' }, 'identity-secret': { type: 'string', multiple: true } }, strict: true });
   const input = readInputs(values);
   const identities = (values['identity-secret'] ?? []).map(parseIdentitySecret);
+  // Five fields of schedule syntax; GitHub rejects the workflow otherwise, only at push time.
+  if (values.cron !== undefined && !/^[0-9*,/-]+( [0-9A-Za-z*,/-]+){4}$/.test(values.cron.trim())) {
+    throw new KptrlabError('USAGE', `--cron ${values.cron}: expected five cron fields (minute hour day month weekday)`, { hint: `e.g. --cron "${DEFAULT_CRON}" (UTC).`, exitCode: ExitCode.usage });
+  }
   const command = ['kptrlab ci github', `--config ${input.configPath}`, `--shards ${input.shards}`, ...(input.machinesPath ? [`--machines ${input.machinesPath}`] : []), ...(values.cron ? [`--cron '${values.cron}'`] : []), ...identities.map((identity) => `--identity-secret ${identity.secret}=${identity.path}`)].join(' ');
   const text = renderGithubWorkflow({ ...input, cron: values.cron, identities }, command);
   if (!values.output) {
@@ -64,8 +68,9 @@ function readInputs(values: { config?: string; shards?: string; machines?: strin
   const shards = /^\d+$/.test(values.shards.trim()) ? Number(values.shards) : Number.NaN;
   checkShardCount(shards);
   const config = loadRunConfig(values.config);
-  const configPath = repoPath(values.config, 'the config');
-  const machinesPath = values.machines === undefined ? undefined : repoPath(values.machines, 'the inventory');
+  // Given from the current folder, named in the workflow from the repository root.
+  const configPath = repoPath(resolve(values.config), 'the config');
+  const machinesPath = values.machines === undefined ? undefined : repoPath(resolve(values.machines), 'the inventory');
   return { config, configPath, shards, machinesPath, machines: values.machines === undefined ? undefined : readInventory(values.machines) };
 }
 

@@ -198,7 +198,8 @@ t.test('bad input: exit 2 and the fix', async (t) => {
     [['ci', 'github', '--config', '/etc/hostname', '--shards', '2'], /outside the repository|expected a mapping/],
     [['ci', 'github', '--config', 'config/ab.yaml', '--shards', '2', '--identity-secret', 'GITHUB_TOKEN=~/.ssh/x'], /not a repository secret name/],
     [['ci', 'github', '--config', 'config/ab.yaml', '--shards', '2', '--shard', '1/2'], /Unknown option '--shard'/],
-    [['ci', 'lava'], /unknown subcommand "lava"/],
+    [['ci', 'github', '--config', 'config/ab.yaml', '--shards', '2', '--cron', 'nightly'], /--cron nightly: expected five cron fields/],
+    [['ci', 'gitlab'], /unknown subcommand "gitlab"/],
   ];
   for (const [args, message] of cases) {
     const run = await runCli(args);
