@@ -5,6 +5,7 @@ import type { SourceSpec } from '../kernel/source.js';
 import { SERIES, type Series } from '../results/vocab.js';
 import { ARCHES, ARCH_NAMES, type Arch } from '../util/arch.js';
 import { Cursor } from '../util/yaml-cursor.js';
+import { parseCiSection, type CiConfig } from './ci-config.js';
 import { parseMachinesKey, pickMachines, type MachineInventory, type MachineSpec } from './machines.js';
 
 export const CONFIG_SCHEMA_VERSION = 1;
@@ -130,6 +131,8 @@ export interface RunConfig {
   selftests: SelftestsConfig;
   output: OutputConfig;
   compare: CompareConfig;
+  /** Where `kptrlab ci github` runs jobs that need no lab machine. */
+  ci: CiConfig;
 }
 
 export const DEFAULTS = {
@@ -155,7 +158,7 @@ export const DEFAULTS = {
 
 export const MIN_SAMPLES = 10;
 export const MAX_TREE_SIZE = 1 << 20;
-const TOP_KEYS = ['schemaVersion', 'name', 'kernels', 'machines', 'targets', 'probes', 'verify', 'bench', 'selftests', 'output', 'compare'] as const;
+const TOP_KEYS = ['schemaVersion', 'name', 'kernels', 'machines', 'targets', 'probes', 'verify', 'bench', 'selftests', 'output', 'compare', 'ci'] as const;
 const QEMU_DEFAULTS = { cpus: 2, memoryMiB: 2048, accel: 'auto', icount: true, bootTimeoutSec: 180, execTimeoutSec: 1800 } as const;
 
 /** Parses and validates YAML text; every error names file, line, key, expected, given and fix. */
@@ -178,6 +181,7 @@ export function parseRunConfig(file: string, text: string): RunConfig {
     selftests: { enabled: false, suite: '', lists: '', source: { kind: 'debian', package: '', suite: '' }, testProgs: false, veristat: false },
     output: parseOutput(root.at('output')),
     compare: parseCompare(root.at('compare')),
+    ci: parseCiSection(root.at('ci')),
   };
   config.machines = parseMachinesKey(root.at('machines'));
   config.targets = parseTargets(root.at('targets'), config.machines);

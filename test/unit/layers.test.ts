@@ -25,7 +25,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   premerge: ['config', 'kernel', 'results', 'runner', 'selftests', 'util'],
   report: ['results'],
   history: ['results', 'util'],
-  cli: ['agent', 'bpf', 'config', 'history', 'kernel', 'native', 'premerge', 'qemu', 'report', 'results', 'runner', 'selftests', 'ssh', 'suites', 'targets', 'util'],
+  ci: ['config', 'runner', 'util'],
+  cli: ['agent', 'bpf', 'ci', 'config', 'history', 'kernel', 'native', 'premerge', 'qemu', 'report', 'results', 'runner', 'selftests', 'ssh', 'suites', 'targets', 'util'],
 };
 
 const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|^\s*import\s+'(\.[^']+)'/gm;

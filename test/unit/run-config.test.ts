@@ -69,7 +69,7 @@ t.test('the JSON Schema lists exactly the keys the parser accepts', async (t) =>
   t.same(Object.keys(schema.properties.targets.items.oneOf[2].properties).sort(), machineTarget, 'machine target keys match');
   const entry = errorOf('name: x\nmachines:\n  a: {host: h, hots: 1}\n').details.expected.replace('one of the keys ', '').split(', ').sort();
   t.same(Object.keys(schema.properties.machines.oneOf[1].additionalProperties.properties).sort(), entry, 'machine entry keys match');
-  for (const [section, key] of [['bench', 'sampels'], ['verify', 'case'], ['output', 'folder'], ['selftests', 'suit'], ['compare', 'slowdown']] as const) {
+  for (const [section, key] of [['bench', 'sampels'], ['verify', 'case'], ['output', 'folder'], ['selftests', 'suit'], ['compare', 'slowdown'], ['ci', 'runOn']] as const) {
     const error = errorOf(`name: x\n${section}:\n  ${key}: 1\n`);
     const allowed = error.details.expected.replace('one of the keys ', '').split(', ').sort();
     t.same(Object.keys(schema.properties[section].properties).sort(), allowed, `${section} keys match`);
