@@ -150,45 +150,73 @@ function shardJob(input: WorkflowInput, lab: boolean): Record<string, unknown> {
   };
 }
 
-const MERGE = `mapfile -t runs < <(find shards -name events.ndjson -printf '%h\\n' | sort)
+// nightly --merge: the shards joined, then compared with the previous nightly in the restored history database.
+const MERGE = `runs_dir="$HOME/.local/share/kptrlab/runs"
+mapfile -t runs < <(find shards -name events.ndjson -printf '%h\\n' | sort)
 if [ "\${#runs[@]}" -eq 0 ]; then
   echo "::error::no shard uploaded a run folder"
   echo "status=69" >> "$GITHUB_OUTPUT"
   exit 0
 fi
 status=0
-npx kptrlab merge --output merged "\${runs[@]}" || status=$?
+before=$(ls -1 "$runs_dir" 2>/dev/null || true)
+npx kptrlab nightly --config "$KPTRLAB_CONFIG" --merge --output "$runs_dir" "\${runs[@]}" || status=$?
 echo "status=$status" >> "$GITHUB_OUTPUT"
 run=""
-if [ -d merged ]; then run=$(find merged -mindepth 1 -maxdepth 1 -type d | head -n 1); fi
+for name in $(ls -1 "$runs_dir" 2>/dev/null); do
+  grep -qxF "$name" <<<"$before" || run="$runs_dir/$name"
+done
 echo "run=$run" >> "$GITHUB_OUTPUT"
 `;
 
+// The next nightly compares with this run's folder (the history database holds only where it was): keep it, alone.
+const KEEP_ONLY_THIS_RUN = 'find "$(dirname "$RUN_DIR")" -mindepth 1 -maxdepth 1 -type d ! -path "$RUN_DIR" -exec rm -rf {} +\n';
+
 // Without a merged run the summary says so; the job ends with the merge's exit code (69 when it never ran).
-const VERDICT = `echo "kptrlab merge exited \${MERGE_STATUS:-(did not run)}"
+const VERDICT = `echo "kptrlab nightly --merge exited \${MERGE_STATUS:-(did not run)}"
 if [ -z "$RUN_DIR" ]; then echo "kptrlab merge made no run (exit \${MERGE_STATUS:-none}): see the log of the merge step." >> "$GITHUB_STEP_SUMMARY"; fi
 exit "\${MERGE_STATUS:-69}"
+`;
+
+// The history database and the last nightly's run folder (~/.local/share/kptrlab) travel between nightlies in the
+// Actions cache: a new entry per run.
+const HISTORY_PATH = '~/.local/share/kptrlab';
+
+// The merge needs the SQLite binding for the history, but not the libbpf one (npm ci would build it).
+const MERGE_INSTALL = 'npm ci --ignore-scripts\nnpm rebuild better-sqlite3\nnpm run build:ts\n';
+
+// A nightly's summary: its comparison with the previous nightly (nightly.txt), then the run as Markdown.
+const SUMMARY = `if [ -f "$RUN_DIR/nightly.txt" ]; then
+  { echo '### kptrlab nightly: compared with the previous nightly'; echo; echo '\`\`\`'; cat "$RUN_DIR/nightly.txt"; echo '\`\`\`'; echo; } >> "$GITHUB_STEP_SUMMARY"
+fi
+npx kptrlab report "$RUN_DIR" --format markdown >> "$GITHUB_STEP_SUMMARY"
 `;
 
 function mergeJob(input: WorkflowInput): Record<string, unknown> {
   const merged = "always() && steps.merge.outputs.run != ''";
   const runEnv = { RUN_DIR: '${{ steps.merge.outputs.run }}' };
+  const history = `kptrlab-history-${input.configPath.replace(/[^A-Za-z0-9._-]+/g, '-')}-`;
   return {
-    name: 'merge and report',
+    name: 'merge, compare, report',
     needs: 'shard',
     // Also after failed shards: their logs are merged and reported; a missing shard makes the merge refuse.
     if: 'always()',
     'runs-on': input.config.ci.runsOn,
-    env: { KPTRLAB_HISTORY: 'off' },
     steps: [
-      ...lightInstall,
+      { uses: ACTIONS.checkout },
+      { uses: ACTIONS.setupNode, with: { 'node-version': NODE_VERSION } },
+      { name: 'Install kptrlab (TypeScript and SQLite only)', run: MERGE_INSTALL },
+      { name: 'Restore the history database', id: 'history', uses: ACTIONS.cacheRestore, with: { path: HISTORY_PATH, key: `${history}\${{ github.run_id }}`, 'restore-keys': `${history}\n` } },
       { name: 'Download the shard runs', uses: ACTIONS.download, with: { pattern: `${SHARD_ARTIFACT}*`, path: 'shards' } },
-      { name: 'Merge the shards', id: 'merge', run: MERGE },
-      { name: 'Job summary (Markdown report)', if: merged, env: runEnv, run: 'npx kptrlab report "$RUN_DIR" --format markdown >> "$GITHUB_STEP_SUMMARY"\n' },
-      { name: 'HTML report', if: merged, env: runEnv, run: 'npx kptrlab report "$RUN_DIR" --format html --output "$RUN_DIR/report.html"\n' },
-      { name: 'Upload the merged run', if: merged, uses: ACTIONS.upload, with: { name: 'kptrlab-merged', path: 'merged/' } },
-      { name: 'Upload the HTML report', if: merged, uses: ACTIONS.upload, with: { name: 'kptrlab-report-html', path: 'merged/*/report.html', 'if-no-files-found': 'warn' } },
-      { name: 'Verdict (the exit code of kptrlab merge)', if: 'always()', env: { MERGE_STATUS: '${{ steps.merge.outputs.status }}', RUN_DIR: '${{ steps.merge.outputs.run }}' }, run: VERDICT },
+      { name: 'Merge the shards and compare with the previous nightly', id: 'merge', run: MERGE },
+      { name: 'Job summary (nightly comparison, Markdown report)', if: merged, env: runEnv, run: SUMMARY },
+      { name: 'HTML report (with the history of each cell)', if: merged, env: runEnv, run: 'npx kptrlab report "$RUN_DIR" --format html --history --output "$RUN_DIR/report.html"\n' },
+      { name: 'Upload the merged run', if: merged, uses: ACTIONS.upload, with: { name: 'kptrlab-merged', path: '${{ steps.merge.outputs.run }}' } },
+      { name: 'Upload the HTML report', if: merged, uses: ACTIONS.upload, with: { name: 'kptrlab-report-html', path: '${{ steps.merge.outputs.run }}/report.html', 'if-no-files-found': 'warn' } },
+      // The merged run is in the history now, also when it failed: tomorrow's nightly compares with it.
+      { name: 'Keep only this run for the next comparison', if: merged, env: runEnv, run: KEEP_ONLY_THIS_RUN },
+      { name: 'Save the history database', if: merged, uses: ACTIONS.cacheSave, with: { path: HISTORY_PATH, key: '${{ steps.history.outputs.cache-primary-key }}' } },
+      { name: 'Verdict (the exit code of kptrlab nightly --merge)', if: 'always()', env: { MERGE_STATUS: '${{ steps.merge.outputs.status }}', RUN_DIR: '${{ steps.merge.outputs.run }}' }, run: VERDICT },
     ],
   };
 }

@@ -2,8 +2,8 @@
 // its matrix is the split `run --shard` computes, lab shards get their machines' runner labels, bad input exits 2,
 // and the merge job's own commands turn real shard folders into a merged run, a job summary and the HTML report.
 import { execa } from 'execa';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
 import { githubWorkflow, renderGithubWorkflow } from '../../harness/ci/github-workflow.js';
@@ -12,6 +12,7 @@ import { parseRunConfig } from '../../harness/config/run-config.js';
 import { readEventLog } from '../../harness/results/event-log.js';
 import type { RunEvent } from '../../harness/results/events.js';
 import { assignShards } from '../../harness/runner/shard.js';
+import { sha256OfFile } from '../../harness/util/hash.js';
 import { projectPath } from '../../harness/util/paths.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { configErrorOf } from '../helpers/config-error.js';
@@ -250,7 +251,7 @@ function writeShardArtifacts(root: string, count: number): void {
     const mine = start.targets.filter((name) => assigned.get(name) === index);
     const id = `${start.run.id}-s${index}`;
     const shard: RunEvent[] = [
-      { ...start, run: { ...start.run, id, shard: { index, count, targets: start.targets } }, targets: mine },
+      { ...start, run: { ...start.run, id, configFile: AB_PATH, configHash: sha256OfFile(AB_PATH), shard: { index, count, targets: start.targets } }, targets: mine },
       ...events.filter((event) => mine.includes(targetOf(event) ?? '')),
       end,
     ];
@@ -260,45 +261,72 @@ function writeShardArtifacts(root: string, count: number): void {
   }
 }
 
-t.test("the merge job's own scripts, run here on real shard folders: merged run, job summary, HTML, verdict", async (t) => {
-  const work = scratchDir('kptrlab-ci-merge-');
-  writeShardArtifacts(work, 3);
-  // npx on the runner is the checkout's kptrlab: here a tiny npx that runs this tree's CLI.
+// The merge job's run: steps (not the installs), in order, in work/ as the runner would run them; npx is this tree's CLI.
+async function runMergeJob(work: string, home: string): Promise<{ outputs: Record<string, string>; summary: string; verdict: number; failures: string[] }> {
   const bin = join(work, 'bin');
-  mkdirSync(bin);
+  mkdirSync(bin, { recursive: true });
   writeFileSync(join(bin, 'npx'), `#!/bin/sh\n[ "$1" = kptrlab ] || { echo "npx: only kptrlab here" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${CLI}" "$@"\n`);
   chmodSync(join(bin, 'npx'), 0o755);
   const output = join(work, 'github-output');
-  const summary = join(work, 'step-summary');
-  writeFileSync(summary, '');
-  const merge = (githubWorkflow({ config: ab, configPath: 'config/ab.yaml', shards: 3 }) as Workflow).jobs.merge!;
+  const summaryFile = join(work, 'step-summary');
+  writeFileSync(summaryFile, '');
+  const workflow = githubWorkflow({ config: ab, configPath: 'config/ab.yaml', shards: 3 }) as Workflow;
+  const merge = workflow.jobs.merge!;
   const outputs: Record<string, string> = {};
-  const steps = merge.steps.filter((step) => typeof step.run === 'string' && !String(step.run).includes('npm ci'));
-  t.same(steps.map((step) => step.name), ['Merge the shards', 'Job summary (Markdown report)', 'HTML report', 'Verdict (the exit code of kptrlab merge)']);
+  const failures: string[] = [];
   let verdict = -1;
-  for (const step of steps) {
+  for (const step of merge.steps.filter((entry) => typeof entry.run === 'string' && !String(entry.run).includes('npm ci'))) {
     writeFileSync(output, '');
     // The step's env: with ${{ steps.merge.outputs.X }} filled in from what the merge step wrote.
     const env = Object.fromEntries(Object.entries((step.env ?? {}) as Record<string, string>).map(([key, value]) => [key, value.replace(/\$\{\{ steps\.merge\.outputs\.(\w+) \}\}/, (_, name: string) => outputs[name] ?? '')]));
     const result = await execa('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', String(step.run)], {
       cwd: work,
       reject: false,
-      env: { ...env, ...merge.env, PATH: `${bin}:${process.env.PATH}`, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, KPTRLAB_NO_UI: '1' },
+      // Only the workflow's env and a runner's basics: the history database is found under $HOME, where the cache
+      // step restores it; the config is named from here (the runner's cwd is the checkout).
+      extendEnv: false,
+      env: { ...workflow.env, ...env, KPTRLAB_CONFIG: AB_PATH, HOME: home, PATH: `${bin}:${process.env.PATH}`, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summaryFile },
     });
+    if (step.id === 'merge' && readFileSync(output, 'utf8').includes('status=') && !readFileSync(output, 'utf8').includes('status=0')) failures.push(`nightly --merge: ${result.stderr.slice(-800)}`);
     if (step.id === 'merge') for (const line of readFileSync(output, 'utf8').trim().split('\n')) outputs[line.split('=')[0]!] = line.slice(line.indexOf('=') + 1);
     if (String(step.name).startsWith('Verdict')) verdict = result.exitCode ?? -1;
-    else t.equal(result.exitCode, 0, `${String(step.name)}: ${result.stderr}`);
+    else if (result.exitCode !== 0) failures.push(`${String(step.name)}: ${result.stderr}`);
   }
-  t.equal(outputs.status, '0', 'the A/B passed: merge exits 0');
-  t.match(outputs.run, /^merged\/\d{8}T\d{6}-[0-9a-f]+$/);
-  t.equal(verdict, 0, "the job's exit is the merge's");
-  const results = JSON.parse(readFileSync(join(work, outputs.run!, 'results.json'), 'utf8')) as { targets: Array<{ target: { name: string } }>; run: { mergedFrom: string[] } };
+  return { outputs, summary: readFileSync(summaryFile, 'utf8'), verdict, failures };
+}
+
+t.test("the merge job's own scripts, run here on real shard folders: merged, compared with the last nightly, summary, HTML, verdict", async (t) => {
+  const merge = (githubWorkflow({ config: ab, configPath: 'config/ab.yaml', shards: 3 }) as Workflow).jobs.merge!;
+  t.same(merge.steps.filter((step) => typeof step.run === 'string' && !String(step.run).includes('npm ci')).map((step) => step.name), ['Merge the shards and compare with the previous nightly', 'Job summary (nightly comparison, Markdown report)', 'HTML report (with the history of each cell)', 'Keep only this run for the next comparison', 'Verdict (the exit code of kptrlab nightly --merge)']);
+  t.match(merge.steps.find((step) => step.name === 'Restore the history database'), { uses: 'actions/cache/restore@v4', with: { path: '~/.local/share/kptrlab', key: 'kptrlab-history-config-ab.yaml-${{ github.run_id }}', 'restore-keys': 'kptrlab-history-config-ab.yaml-\n' } });
+  t.match(merge.steps.find((step) => step.name === 'Save the history database'), { uses: 'actions/cache/save@v4', with: { path: '~/.local/share/kptrlab', key: '${{ steps.history.outputs.cache-primary-key }}' } });
+  const work = scratchDir('kptrlab-ci-merge-');
+  // What the cache steps restore and save: this folder, the runner's ~/.local/share/kptrlab.
+  const home = join(work, 'home');
+  const runsDir = join(home, '.local', 'share', 'kptrlab', 'runs');
+  writeShardArtifacts(work, 3);
+  const first = await runMergeJob(work, home);
+  t.same(first.failures, [], 'every step but the verdict exits 0, and nightly --merge exits 0');
+  t.equal(first.outputs.status, '0', 'the A/B passed: nightly --merge exits 0');
+  t.match(first.outputs.run, new RegExp(`^${runsDir}/\\d{8}T\\d{6}-[0-9a-f]+$`));
+  t.equal(first.verdict, 0, "the job's exit is the nightly's");
+  t.ok(existsSync(join(home, '.local', 'share', 'kptrlab', 'history.db')), 'the history database is where the cache step saves it');
+  const results = JSON.parse(readFileSync(join(first.outputs.run!, 'results.json'), 'utf8')) as { targets: Array<{ target: { name: string } }>; run: { mergedFrom: string[] } };
   t.same(results.targets.map((target) => target.target.name), ['base', 'lock', 'v5', 'patched', 'patched-arm64'], 'the unsharded order');
   t.equal(results.run.mergedFrom.length, 3);
-  const markdown = readFileSync(summary, 'utf8');
-  t.match(markdown, /patched-arm64/);
-  t.match(markdown, /\|/, 'a Markdown table in the job summary');
-  t.match(readFileSync(join(work, outputs.run!, 'report.html'), 'utf8'), /^<!DOCTYPE html>/i);
+  t.match(first.summary, /### kptrlab nightly: compared with the previous nightly\n\n```\nnightly \S+: the first nightly of this config/);
+  t.match(first.summary, /patched-arm64/);
+  t.match(first.summary, /\|/, 'a Markdown table in the job summary');
+  t.match(readFileSync(join(first.outputs.run!, 'report.html'), 'utf8'), /^<!DOCTYPE html>/i);
+
+  // The next night, on another runner: the cache brings back only ~/.local/share/kptrlab.
+  rmSync(join(work, 'github-output'));
+  const second = await runMergeJob(work, home);
+  t.same(second.failures, []);
+  t.equal(second.verdict, 0);
+  const firstId = basename(first.outputs.run!);
+  t.match(second.summary, new RegExp(`nightly \\S+: compared with the previous nightly ${firstId}`), 'the second nightly is compared with the first');
+  t.same(readdirSync(runsDir), [basename(second.outputs.run!)], 'only the newest run folder is kept for the cache');
 });
 
 t.test('a missing shard: the merge refuses, the summary says so, the job fails with the merge exit code', async (t) => {
@@ -311,7 +339,7 @@ t.test('a missing shard: the merge refuses, the summary says so, the job fails w
   mkdirSync(bin);
   writeFileSync(join(bin, 'npx'), `#!/bin/sh\nshift\nexec "${process.execPath}" "${CLI}" "$@"\n`);
   chmodSync(join(bin, 'npx'), 0o755);
-  const env = { PATH: `${bin}:${process.env.PATH}`, GITHUB_OUTPUT: join(work, 'out'), GITHUB_STEP_SUMMARY: join(work, 'summary'), KPTRLAB_HISTORY: 'off' };
+  const env = { PATH: `${bin}:${process.env.PATH}`, GITHUB_OUTPUT: join(work, 'out'), GITHUB_STEP_SUMMARY: join(work, 'summary'), KPTRLAB_CONFIG: AB_PATH, HOME: join(work, 'home'), KPTRLAB_HISTORY: join(work, 'history.db') };
   const mergeRun = await execa('bash', ['-eo', 'pipefail', '-c', script('Merge the shards')], { cwd: work, reject: false, env });
   t.equal(mergeRun.exitCode, 0, 'the merge step records the status instead of failing');
   t.match(mergeRun.stderr, /shard\(s\) 2\/3 missing/);
