@@ -1,6 +1,7 @@
 // kptrlab command line: dispatches to one command module and maps errors to the exit-code contract.
 import { describeError, ExitCode, KptrlabError } from '../util/errors.js';
 import { cacheCommand } from './cache.js';
+import { ciCommand } from './ci.js';
 import { doctorCommand } from './doctor.js';
 import { historyCommand } from './history.js';
 import { kernelCommand } from './kernel.js';
@@ -35,8 +36,11 @@ commands:
   premerge --series <mbox|folder|repo:a..b> [--config <yaml>] [--base VARIANT] [--only-final] [--check]
                                  a series against its base tree, a kernel per prefix: what flipped at which
                                  patch, cost moves, a Markdown summary; exit 1 on a regression (premerge --help)
-  merge   <shard run dir>... [--output DIR]
-                                 join the shards of a --shard i/n run into one run (results as unsharded)
+  merge   <shard run dir>... | <LAVA job dir or log.yaml>... [--output DIR]
+                                 join the shards of a --shard i/n run, or the LAVA jobs of kptrlab ci lava,
+                                 into one run (results as unsharded)
+  ci      lava --config <yaml> --artifacts-url URL [--machines FILE] [--output DIR]
+                                 a LAVA job definition per lab machine target and the files they fetch
   report  <run dir>... [--format table|tap|json|markdown|junit|kcidb|html] [--output FILE] [--history]
                                  re-render a saved run from its event log (events.ndjson) alone: terminal table,
                                  TAP, results JSON, a Markdown summary, JUnit XML, KCIDB v5.3 (several runs merge),
@@ -80,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
       return premergeCommand(rest);
     case 'merge':
       return mergeCommand(rest);
+    case 'ci':
+      return ciCommand(rest);
     case 'run':
     case 'verify':
     case 'bench':

@@ -1,26 +1,35 @@
 // `kptrlab merge <shard run>...`: the shards of one --shard i/n run joined into one run folder (events.ndjson and
 // results.json as the unsharded run would have written them), added to the history, printed; exits as the worst shard.
-import { existsSync } from 'node:fs';
+// `kptrlab merge <LAVA job>...`: the jobs of `kptrlab ci lava` (their log.yaml) joined the same way (docs/ci-lava.md).
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EVENT_LOG_NAME, EventLogError, EventLogWriter, readEventLog } from '../results/event-log.js';
 import { RESULTS_FILE_NAME, writeResultsFile } from '../results/results-file.js';
 import { isReporterName, REPORTERS, stdoutContext } from '../report/registry.js';
 import { EventBus } from '../runner/events.js';
+import { lavaInputError, readLavaFile } from '../ci/lava-log.js';
+import { mergeLavaJobs, type LavaJobInput } from '../ci/lava-merge.js';
+import { describeHost } from '../runner/host.js';
 import { mergeShardEvents, type ShardLog } from '../runner/merge.js';
 import { newRunId, recordInHistory } from '../runner/run.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 
-const USAGE = 'kptrlab merge <shard run dir>... [--output DIR] [--reporter table|tap]';
+const USAGE = 'kptrlab merge <shard run dir>... | <LAVA job dir or log.yaml>... [--output DIR] [--reporter table|tap]';
+
+// A LAVA job folder holds the job's log and, optionally, LAVA's results for it.
+const LAVA_LOG_NAME = 'log.yaml';
+const LAVA_RESULTS_NAME = 'results.yaml';
 
 export async function mergeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { output: { type: 'string', short: 'o', default: 'results' }, reporter: { type: 'string', short: 'r', default: 'table' } }, allowPositionals: true, strict: true });
   const reporter = values.reporter ?? 'table';
   if (!isReporterName(reporter)) throw new KptrlabError('USAGE', `unknown reporter "${reporter}"`, { hint: USAGE, exitCode: ExitCode.usage });
   if (!positionals.length) throw new KptrlabError('USAGE', 'kptrlab merge needs the run folders of the shards', { hint: USAGE, exitCode: ExitCode.usage });
-  const logs: ShardLog[] = positionals.map((dir) => ({ dir, events: readShardLog(dir) }));
+  const lava = positionals.filter(isLavaInput);
+  if (lava.length && lava.length !== positionals.length) throw new KptrlabError('USAGE', `shard run folders and LAVA jobs in one merge (LAVA: ${lava.join(', ')})`, { hint: 'Merge the shards of a run, or the LAVA jobs of kptrlab ci lava, not both at once.', exitCode: ExitCode.usage });
   const id = newRunId(new Date());
-  const events = mergeShardEvents(logs, id);
+  const events = lava.length ? await mergeLavaJobs(lava.map(readLavaJob), id, describeHost()) : mergeShardEvents(positionals.map((dir): ShardLog => ({ dir, events: readShardLog(dir) })), id);
   const runDir = join(resolve(values.output ?? 'results'), id);
   const resultsPath = join(runDir, RESULTS_FILE_NAME);
   // Through the same bus as a live run: the log is written event by event, and the reporter prints the merged run.
@@ -31,7 +40,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   bus.close();
   writeResultsFile(resultsPath, bus.state!);
   recordInHistory(runDir);
-  process.stdout.write(`merged ${logs.length} shard(s) into ${runDir}\n`);
+  process.stdout.write(`merged ${positionals.length} ${lava.length ? 'LAVA job(s)' : 'shard(s)'} into ${runDir}\n`);
   return bus.state!.run.exitCode ?? ExitCode.ok;
 }
 
@@ -46,4 +55,24 @@ function readShardLog(dir: string) {
     if (error instanceof EventLogError) throw new KptrlabError('EVENT_LOG_INVALID', error.message, { hint: 'Only logs kptrlab wrote can be merged.', exitCode: ExitCode.usage });
     throw error;
   }
+}
+
+// A file, or a folder with a log.yaml and no event log, is LAVA's; a run folder is a shard.
+function isLavaInput(path: string): boolean {
+  if (!existsSync(path)) return false;
+  if (!statSync(path).isDirectory()) return true;
+  return existsSync(join(path, LAVA_LOG_NAME)) && !existsSync(join(path, EVENT_LOG_NAME));
+}
+
+/** A LAVA job as given: a folder (log.yaml, optional results.yaml) or a log file; a results file alone is refused. */
+function readLavaJob(path: string): LavaJobInput {
+  const folder = statSync(path).isDirectory();
+  const logFile = folder ? join(path, LAVA_LOG_NAME) : path;
+  const log = readLavaFile(logFile, readFileSync(logFile, 'utf8'));
+  if (log.kind !== 'log') throw lavaInputError(logFile, 'is LAVA results, which hold verdicts but not the events a run is rebuilt from', `Pass the job's log too: put it beside the results as ${LAVA_LOG_NAME} (lavacli jobs logs --raw <job id> > ${LAVA_LOG_NAME}) and merge the folder.`);
+  const resultsFile = folder ? join(path, LAVA_RESULTS_NAME) : undefined;
+  if (!resultsFile || !existsSync(resultsFile)) return { source: path, log: { file: logFile, records: log.records } };
+  const results = readLavaFile(resultsFile, readFileSync(resultsFile, 'utf8'));
+  if (results.kind !== 'results') throw lavaInputError(resultsFile, 'is not LAVA results ({suite, name, result} entries)', `Save lavacli results <job id> --yaml as ${LAVA_RESULTS_NAME}, or remove the file.`);
+  return { source: path, log: { file: logFile, records: log.records }, results: { file: resultsFile, entries: results.entries } };
 }
