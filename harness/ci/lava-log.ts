@@ -79,6 +79,8 @@ export function recordedJobOf(file: string, records: readonly LavaLogRecord[]): 
       const step = stepOf(cut < 0 ? rest : rest.slice(0, cut));
       const payload = cut < 0 ? '' : rest.slice(cut + 1);
       if (!step) throw lavaInputError(file, `${tag} names an unknown step: ${line.slice(0, 80)}`, 'Only logs of jobs kptrlab ci lava wrote can be merged.');
+      // A console that wrapped or cut an event line would drop a result silently: refuse the log instead.
+      if (tag === LAVA_LINE.event && !isJson(payload)) throw lavaInputError(file, `an event of step ${cut < 0 ? rest : rest.slice(0, cut)} is not whole JSON (${payload.slice(0, 60)}...): the console cut or wrapped the line`, 'Run the job on a connection that keeps long lines (LAVA over SSH), or fetch the raw log (lavacli jobs logs --raw).');
       if (tag === LAVA_LINE.event) step.lines.push(payload);
       else step.exit = Number(payload);
     } else if (tag === LAVA_LINE.end) ended = true;
@@ -93,4 +95,13 @@ export function recordedJobOf(file: string, records: readonly LavaLogRecord[]): 
 function isoOf(dt: string | undefined): string {
   const date = dt ? new Date(/[zZ]|[+-]\d\d:\d\d$/.test(dt) ? dt : `${dt}Z`) : new Date(NaN);
   return Number.isNaN(date.getTime()) ? new Date(0).toISOString() : date.toISOString();
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

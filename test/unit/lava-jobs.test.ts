@@ -105,3 +105,22 @@ t.test('the test shell quotes every configured word: an odd one runs as itself',
   t.equal(echoed.stdout, odd);
   t.notOk(existsSync('/tmp/kptrlab-pwned'), 'nothing ran');
 });
+
+t.test('kptrlab ci lava on the command line: usage and config problems exit 2 with the fix', async (t) => {
+  const { runCli } = await import('../helpers/cli.js');
+  const dir = scratchDir('kptrlab-lava-cli-');
+  const noUrl = await runCli(['ci', 'lava', '--config', writeLavaConfig(dir, { server: MACHINES.server }, ['{kind: machine, machine: server, kernel: {variant: patched}, series: absent}'])]);
+  t.equal(noUrl.exitCode, 2);
+  t.match(noUrl.stderr, /--artifacts-url is missing/);
+  const noLava = await runCli(['ci', 'lava', '--config', writeLavaConfig(dir, { server: 'arch: x86_64' }, ['{kind: machine, machine: server, kernel: {variant: patched}, series: absent}']), '--artifacts-url', 'https://lab.example/k', '--output', join(dir, 'out')]);
+  t.equal(noLava.exitCode, 2);
+  t.match(noLava.stderr, /lava-lab\.yaml: machines\.server\.lava is missing[\s\S]*lava: \{deviceType:/);
+  const inventory = join(dir, 'lab.yaml');
+  writeFileSync(inventory, `machines:\n  other: {host: h, identity: k, hostKey: "SHA256:FWOWbEemWMeZ1Ab+goN7J5vuH0agCNZk6wvQfXXCGsA"}\n`);
+  const wrongInventory = await runCli(['ci', 'lava', '--config', join(dir, 'lava-lab.yaml'), '--machines', inventory, '--artifacts-url', 'https://lab.example/k']);
+  t.equal(wrongInventory.exitCode, 2);
+  t.match(wrongInventory.stderr, /lab\.yaml: no machine server/);
+  const unknown = await runCli(['ci', 'jenkins']);
+  t.equal(unknown.exitCode, 2);
+  t.match(unknown.stderr, /unknown subcommand "jenkins"/);
+});

@@ -50,6 +50,15 @@ function lavaLog(stdout: string): string {
   return stringify(records, { lineWidth: 0 });
 }
 
+// A serial console that wraps a long line: the first verify event split in two records.
+function wrapFirstCase(text: string): string {
+  const records = parse(text) as Array<{ dt: string; lvl: string; msg: string }>;
+  const at = records.findIndex((record) => record.msg.startsWith('KPTRLAB-EVENT verify {"type":"case"'));
+  const line = records[at]!.msg;
+  records.splice(at, 1, { ...records[at]!, msg: line.slice(0, 120) }, { ...records[at]!, msg: line.slice(120) });
+  return stringify(records, { lineWidth: 0 });
+}
+
 function resultsOf(output: string): RunResults {
   const [run] = readdirSync(output);
   return JSON.parse(readFileSync(join(output, run!, 'results.json'), 'utf8')) as RunResults;
@@ -129,6 +138,7 @@ t.test('the job\'s shell runs here, LAVA gets a test case per verdict and cell, 
       ['cut-mid', text.slice(0, Math.floor(text.length / 2)), /cut off|not YAML/],
       ['not-lava', stringify({ hello: 'world' }), /not a LAVA job log or results file/],
       ['no-plan', stringify([{ dt: '2026-12-04T18:00:00', lvl: 'target', msg: 'Linux version 6.18' }]), /no KPTRLAB-PLAN line/],
+      ['wrapped', wrapFirstCase(text), /an event of step verify is not whole JSON .*the console cut or wrapped the line/],
     ];
     for (const [name, content, message] of cases) {
       const file = join(dir, `${name}.yaml`);
