@@ -26,6 +26,8 @@ export interface LavaKernelFiles {
   /** The vmlinux (or raw BTF) the BPF objects are compiled against. */
   btf: string;
   provenance: Omit<Provenance['kernel'], 'release'>;
+  /** The vmlinux's "Linux version ..." banner, when found. */
+  banner?: string;
 }
 
 export interface LavaGenerateOptions {
@@ -111,6 +113,7 @@ export async function generateLavaJobs(config: RunConfig, options: LavaGenerateO
       kptrlab: options.kptrlab,
       ...(target.series ? { series: target.series } : {}),
       kernel: kernel.provenance,
+      ...(kernel.banner ? { banner: kernel.banner } : {}),
       objects: objects.map(({ object, fetched }) => ({ file: fetched.path, source: relative(projectRoot, object.source), hash: object.hash })),
       compileErrors: [...cases.errors, ...bench.errors].map((error) => ({ source: relative(projectRoot, error.source), firstError: error.firstError })),
       verifyLogLevel: config.verify.logLevel,

@@ -22,6 +22,7 @@ export interface LavaResultEntry {
 
 export type LavaFile = { kind: 'log'; records: LavaLogRecord[] } | { kind: 'results'; entries: LavaResultEntry[] };
 
+/** A LAVA input kptrlab cannot use: exit 2, the file named. */
 export function lavaInputError(file: string, message: string, hint: string): KptrlabError {
   return new KptrlabError('LAVA_INPUT_INVALID', `${file}: ${message}`, { hint, exitCode: ExitCode.usage });
 }
@@ -48,6 +49,7 @@ export function readLavaFile(file: string, text: string): LavaFile {
 export function recordedJobOf(file: string, records: readonly LavaLogRecord[]): RecordedJob & { startedAt: string; finishedAt: string } {
   let plan: LavaPlan | undefined;
   let hostname: string | undefined;
+  let version: string | undefined;
   let ended = false;
   const steps = new Map<LavaStepName, RecordedStep>();
   const stepOf = (name: string): RecordedStep | undefined => {
@@ -74,6 +76,7 @@ export function recordedJobOf(file: string, records: readonly LavaLogRecord[]): 
       if (problem) throw lavaInputError(file, problem, 'Generate the jobs with this kptrlab (kptrlab ci lava) and merge with the same version.');
       plan = parsed as LavaPlan;
     } else if (tag === LAVA_LINE.machine) hostname = rest;
+    else if (tag === LAVA_LINE.version) version = rest;
     else if (tag === LAVA_LINE.event || tag === LAVA_LINE.stepEnd) {
       const cut = rest.indexOf(' ');
       const step = stepOf(cut < 0 ? rest : rest.slice(0, cut));
@@ -88,7 +91,7 @@ export function recordedJobOf(file: string, records: readonly LavaLogRecord[]): 
   if (!plan) throw lavaInputError(file, `no ${LAVA_LINE.plan} line: not the log of a kptrlab job, or the job ended before its test action (did the kernel boot? see the job in LAVA)`, 'Pass the log.yaml of a job kptrlab ci lava wrote; a job that never reached the test has no results to merge.');
   if (!ended) throw lavaInputError(file, `the log ends before ${LAVA_LINE.end}: the job was cut off or its log download is partial`, `Fetch the log again once the job finished (${FETCH_HINT}); a job that died mid-run must be run again.`);
   const times = records.map((record) => String(record.dt)).filter(Boolean).sort();
-  return { plan, hostname, steps, startedAt: isoOf(times[0]), finishedAt: isoOf(times.at(-1)) };
+  return { plan, hostname, version, steps, startedAt: isoOf(times[0]), finishedAt: isoOf(times.at(-1)) };
 }
 
 // LAVA writes dt as "2026-12-04T18:00:00.123456" (UTC, no zone).

@@ -9,7 +9,7 @@ import { lavaInputError, recordedJobOf, type LavaLogRecord, type LavaResultEntry
 import { foldJob, replayLavaJob } from './lava-replay.js';
 
 /** One LAVA job as given to the merge: its log, and LAVA's results for it when they were fetched too. */
-export interface LavaJobInput {
+export interface CollectedJob {
   /** What the user passed (a folder or the log file), for messages. */
   source: string;
   log: { file: string; records: LavaLogRecord[] };
@@ -20,7 +20,7 @@ export interface LavaJobInput {
 const OUR_SUITE = /^\d+_kptrlab$/;
 
 /** The merged run's events: one run-start over the jobs' targets, each target replayed in config order, one run-end. */
-export async function mergeLavaJobs(inputs: readonly LavaJobInput[], id: string, host: RunInfo['host']): Promise<RunEvent[]> {
+export async function mergeLavaJobs(inputs: readonly CollectedJob[], id: string, host: RunInfo['host']): Promise<RunEvent[]> {
   const jobs = inputs.map((input) => ({ input, job: recordedJobOf(input.log.file, input.log.records) }));
   const first = jobs[0]!;
   for (const { input, job } of jobs.slice(1)) {

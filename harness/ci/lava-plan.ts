@@ -12,6 +12,7 @@ export const LAVA_PLAN_VERSION = 1;
 export const LAVA_LINE = {
   plan: 'KPTRLAB-PLAN',
   machine: 'KPTRLAB-MACHINE',
+  version: 'KPTRLAB-VERSION',
   event: 'KPTRLAB-EVENT',
   stepEnd: 'KPTRLAB-STEP-END',
   end: 'KPTRLAB-END',
@@ -48,6 +49,8 @@ export interface LavaPlan {
   kptrlab: RunInfo['kptrlab'];
   series?: Series;
   kernel: Omit<Provenance['kernel'], 'release'>;
+  /** The built kernel's banner (its /proc/version), when found in its vmlinux: the job's kernel must print it. */
+  banner?: string;
   objects: LavaObject[];
   compileErrors: Array<{ source: string; firstError: string }>;
   verifyLogLevel: number;

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
 import { EVENTS_SCHEMA, EVENTS_SCHEMA_VERSION, type RunEvent, type TargetEventBody } from '../results/events.js';
 import { reduceEvents } from '../results/reduce.js';
-import type { EnvironmentPhase, MachineIdentity, TargetInfo, TargetResult } from '../results/model.js';
+import type { EnvironmentPhase, MachineIdentity, Provenance, TargetInfo, TargetResult } from '../results/model.js';
 import { runBenchSuite } from '../suites/bench-suite.js';
 import { capabilityProblems, deriveCapability, probeFacts } from '../suites/capability.js';
 import { captureEnvironment } from '../suites/environment.js';
@@ -26,6 +26,8 @@ export interface RecordedJob {
   plan: LavaPlan;
   /** The machine's host name as the job printed it. */
   hostname?: string;
+  /** The running kernel's /proc/version as the job printed it. */
+  version?: string;
   steps: Map<LavaStepName, RecordedStep>;
 }
 
@@ -100,7 +102,7 @@ export async function replayLavaJob(job: RecordedJob): Promise<RunEvent[]> {
   const name = plan.target;
   const events: RunEvent[] = [];
   const emit = (body: TargetEventBody) => events.push({ ...body, target: name } as RunEvent);
-  const provenance = (more: Parameters<typeof emitProvenance>[1]) => emitProvenance(emit, more);
+  const provenance = (more: Partial<Provenance>) => emit({ type: 'provenance', provenance: { objects: {}, ...more } });
   // As runner/target-run.ts: a suite whose agent did not finish fails the target and ends it.
   let died = false;
   const suite = async (label: string, work: () => Promise<void>): Promise<boolean> => {
@@ -122,6 +124,10 @@ export async function replayLavaJob(job: RecordedJob): Promise<RunEvent[]> {
 
   events.push({ type: 'target-start', target: { ...target.info } });
   events.push({ type: 'target-ready', target: { ...target.info } });
+  // As machine-boot.ts checks a kexec'd kernel: the running kernel's /proc/version must be the built vmlinux's banner.
+  if (plan.banner && job.version?.trim() !== plan.banner.trim()) {
+    emit({ type: 'error', stage: 'kernel', code: 'KERNEL_NOT_BOOTED', message: `the job ran on ${job.version?.trim() || 'a kernel it did not name'}, not the built kernel (${plan.banner.trim()})`, hint: 'LAVA booted another kernel (a fallback to the default one?): see the job\'s boot actions in LAVA.' });
+  }
   const cpu = environmentCpu(job);
   provenance({ kernel: { ...plan.kernel, release: target.info.kernelRelease }, series: { declared: plan.series }, accelerator: 'native', timeUnit: 'ns', machine: { ...target.machineIdentity(), cpu } });
   await environment('before');
@@ -140,26 +146,19 @@ export async function replayLavaJob(job: RecordedJob): Promise<RunEvent[]> {
     emit({ type: 'capability', capability, facts });
     provenance({ series: { declared: plan.series, probed: capability.level } });
     for (const problem of capabilityProblems(capability, plan.series)) emit({ type: 'error', ...problem });
-    const verifyStep = plan.steps.find((step) => step.name === 'verify');
-    const verified = !verifyStep || verifyStep.request.op !== 'verify' || (await suite('verify', () => {
-      const request = verifyStep.request as Extract<AgentRequest, { op: 'verify' }>;
-      const objects = request.objects.map((object) => ({ path: object.path, source: absoluteSource(object.source), hash: plan.objects.find((entry) => entry.file === object.path)?.hash ?? '' }));
+    const verify = plan.steps.find((step) => step.name === 'verify')?.request;
+    const verified = verify?.op !== 'verify' || (await suite('verify', () => {
+      const objects = verify.objects.map((object) => ({ path: object.path, source: absoluteSource(object.source), hash: plan.objects.find((entry) => entry.file === object.path)?.hash ?? '' }));
       return runVerifySuite(target, objects, capability.level, plan.verifyLogLevel, emit);
     }));
-    const benchStep = plan.steps.find((step) => step.name === 'bench');
+    const bench = plan.steps.find((step) => step.name === 'bench')?.request;
+    const planned = plan.bench;
     // The job ran the variants planned for the declared series: judging them for that level keeps the integrity check true to what ran.
-    if (verified && benchStep?.request.op === 'bench' && plan.bench) {
-      const bench = plan.bench;
-      await suite('bench', () => runBenchSuite(target, { path: (benchStep.request as { object: string }).object, hash: bench.objectHash }, bench.config, bench.level, emit));
-    }
+    if (verified && bench?.op === 'bench' && planned) await suite('bench', () => runBenchSuite(target, { path: bench.object, hash: planned.objectHash }, planned.config, planned.level, emit));
   }
   // A target that died has no state to read afterwards, as on a direct run.
   if (!died && job.steps.has('environment-after')) await environment('after');
   return events;
-}
-
-function emitProvenance(emit: (body: TargetEventBody) => void, more: Omit<Extract<TargetEventBody, { type: 'provenance' }>['provenance'], never>): void {
-  emit({ type: 'provenance', provenance: { objects: {}, ...more } });
 }
 
 // The machine's CPU model, from the environment the job read before the suites.

@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kptrlab-lava-report: ${planPath}: ${problem}\n`);
     return 2;
   }
-  const events = await replayLavaJob({ plan, hostname: hostname(), steps: readStepFiles(dir, plan) });
+  const events = await replayLavaJob({ plan, hostname: hostname(), version: readFileSync('/proc/version', 'utf8'), steps: readStepFiles(dir, plan) });
   report(lavaTestCases(foldJob(plan, events)));
   return 0;
 }

@@ -39,6 +39,8 @@ export function testShellSteps(input: TestShellInput): string[] {
     // Fetched by content: a file that is not the published one stops the job before anything runs.
     ...input.files.map((file) => `curl -fsSL --retry 3 -o ${at(file.path)} ${q(file.url)} && echo ${q(`${file.sha256}  ${work}/${file.path}`)} | sha256sum -c --quiet -`),
     `printf '%s %s\\n' ${LAVA_LINE.machine} "$(hostname)"`,
+    // Which kernel really runs: a boot that fell back to the default kernel must not pass for the one under test.
+    `printf '%s %s\\n' ${LAVA_LINE.version} "$(cat /proc/version)"`,
     `printf '%s %s\\n' ${LAVA_LINE.plan} "$(cat ${at(input.plan)})"`,
     // The exit status goes to a file, the events go to the log live (a machine that dies mid-step still shows what it did).
     ...input.steps.map((step) => [

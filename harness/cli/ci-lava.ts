@@ -17,6 +17,7 @@ import { arm64Rootfs } from '../qemu/arm64-rootfs.js';
 import { kptrlabIdentity } from '../runner/run.js';
 import { builtKernelProvenance } from '../runner/targets.js';
 import { agentBundle } from '../targets/agent-bundle.js';
+import { kernelBanner } from '../targets/machine-boot.js';
 import { archFromNode, type Arch } from '../util/arch.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 import { sha256OfFile } from '../util/hash.js';
@@ -40,7 +41,7 @@ async function resolveKernel(config: RunConfig, target: LavaTarget) {
   const built = await buildKernel(variantRequest(config.kernels, target.kernel.variant, target.machine.arch), (event) => {
     if (event.kind === 'stage') process.stderr.write(`kernel: ${event.message}\n`);
   });
-  return { image: built.image, btf: built.vmlinux, provenance: builtKernelProvenance(built.dir, built.key, target.kernel.variant, config.kernels.patches) };
+  return { image: built.image, btf: built.vmlinux, banner: kernelBanner(built.vmlinux), provenance: builtKernelProvenance(built.dir, built.key, target.kernel.variant, config.kernels.patches) };
 }
 
 // The binding for the machine's arch: this host's build when they match, else the arm64 cross-build (cached).
@@ -71,6 +72,7 @@ export function withInventory(config: RunConfig, file: string): RunConfig {
   return { ...config, machines: inventory, targets };
 }
 
+/** `kptrlab ci lava`: writes the jobs and the folder to publish, prints where they are. */
 export async function ciLavaCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, 'artifacts-url': { type: 'string' }, machines: { type: 'string' }, output: { type: 'string', short: 'o', default: 'lava' }, help: { type: 'boolean', short: 'h' } }, strict: true });
   if (values.help) {

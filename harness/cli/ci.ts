@@ -12,6 +12,7 @@ const ENGINES: Record<string, Subcommand> = {
   lava: ciLavaCommand,
 };
 
+/** `kptrlab ci <engine> ...`: dispatches to the engine's generator. */
 export function ciCommand(argv: string[]): Promise<number> {
   return runSubcommand('ci', USAGE, ENGINES, argv);
 }

@@ -9,7 +9,7 @@ import { RESULTS_FILE_NAME, writeResultsFile } from '../results/results-file.js'
 import { isReporterName, REPORTERS, stdoutContext } from '../report/registry.js';
 import { EventBus } from '../runner/events.js';
 import { lavaInputError, readLavaFile } from '../ci/lava-log.js';
-import { mergeLavaJobs, type LavaJobInput } from '../ci/lava-merge.js';
+import { mergeLavaJobs, type CollectedJob } from '../ci/lava-merge.js';
 import { describeHost } from '../runner/host.js';
 import { mergeShardEvents, type ShardLog } from '../runner/merge.js';
 import { newRunId, recordInHistory } from '../runner/run.js';
@@ -65,7 +65,7 @@ function isLavaInput(path: string): boolean {
 }
 
 /** A LAVA job as given: a folder (log.yaml, optional results.yaml) or a log file; a results file alone is refused. */
-function readLavaJob(path: string): LavaJobInput {
+function readLavaJob(path: string): CollectedJob {
   const folder = statSync(path).isDirectory();
   const logFile = folder ? join(path, LAVA_LOG_NAME) : path;
   const log = readLavaFile(logFile, readFileSync(logFile, 'utf8'));

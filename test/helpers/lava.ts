@@ -1,7 +1,7 @@
 // A LAVA lab for tests: a config with machine targets written to a temp folder, jobs generated with this host's BTF
 // and binding standing in for a built kernel's, and LAVA's own job validator (test/helpers/lava_validate.py).
 import { execa } from 'execa';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateLavaJobs, type WrittenJob } from '../../harness/ci/lava-generate.js';
 import { LAVA_REPORT_BUNDLE } from '../../harness/ci/lava-bundle.js';
@@ -52,7 +52,8 @@ export async function generateForTest(configFile: string, outputDir: string, opt
     configHash: sha256OfFile(configFile),
     agentBundle: AGENT_BUNDLE,
     reportBundle: LAVA_REPORT_BUNDLE,
-    resolveKernel: async (target) => ({ image, btf: '/sys/kernel/btf/vmlinux', provenance: { source: 'test', variant: target.kernel.variant } }),
+    // This host's kernel stands in for the built one: its banner is what the job must find running.
+    resolveKernel: async (target) => ({ image, btf: '/sys/kernel/btf/vmlinux', banner: readFileSync('/proc/version', 'utf8').trim(), provenance: { source: 'test', variant: target.kernel.variant } }),
     resolveNative: async () => NATIVE_PATH,
   });
 }

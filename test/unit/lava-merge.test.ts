@@ -148,8 +148,21 @@ t.test('the job\'s shell runs here, LAVA gets a test case per verdict and cell, 
       t.match(result.stderr, message, name);
       t.match(result.stderr, new RegExp(`${name}\\.yaml`), `${name}: the file is named`);
     }
+    // A job whose kernel is not the built one (LAVA fell back to the default kernel): the target fails, named.
+    const records = parse(text) as Array<{ dt: string; lvl: string; msg: string }>;
+    const otherKernel = join(dir, 'other-kernel');
+    mkdirSync(otherKernel);
+    writeFileSync(join(otherKernel, 'log.yaml'), stringify(records.map((record) => (record.msg.startsWith('KPTRLAB-VERSION ') ? { ...record, msg: 'KPTRLAB-VERSION Linux version 6.1.0-default (debian) #1 SMP' } : record)), { lineWidth: 0 }));
+    const wrongKernel = await runCli(['merge', otherKernel, '--output', join(dir, 'merged-other-kernel')]);
+    t.equal(wrongKernel.exitCode, 1, 'a failed test of that kernel, not a refused input');
+    t.match(resultsOf(join(dir, 'merged-other-kernel')).targets[0]!.errors, [{ code: 'KERNEL_NOT_BOOTED', message: /ran on Linux version 6\.1\.0-default/ }]);
+
     const otherConfig = join(dir, 'other-config.yaml');
-    writeFileSync(otherConfig, text.replace(/"configHash":"[0-9a-f]{64}"|"hash":"([0-9a-f]{64})"/, (match) => match.replace(/[0-9a-f]{64}/, 'f'.repeat(64))));
+    const withHash = (msg: string) => {
+      const plan = JSON.parse(msg.slice('KPTRLAB-PLAN '.length)) as { config: { hash: string } };
+      return `KPTRLAB-PLAN ${JSON.stringify({ ...plan, config: { ...plan.config, hash: 'f'.repeat(64) } })}`;
+    };
+    writeFileSync(otherConfig, stringify(records.map((record) => (record.msg.startsWith('KPTRLAB-PLAN ') ? { ...record, msg: withHash(record.msg) } : record)), { lineWidth: 0 }));
     const mixed = await runCli(['merge', join(jobDir, 'log.yaml'), otherConfig, '--output', join(dir, 'merged-mixed')]);
     t.equal(mixed.exitCode, 2);
     t.match(mixed.stderr, /other-config\.yaml: is a job of another config/);
