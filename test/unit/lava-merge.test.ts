@@ -43,11 +43,12 @@ function parseCalls(text: string): Call[] {
   return calls;
 }
 
-// LAVA's job log: {dt, lvl, msg} records; what the test shell prints is `lvl: target`.
+// LAVA's job log as `lavacli jobs logs --raw` prints it: one flow map per record, every value double-quoted; what the
+// test shell prints is `lvl: target`.
 function lavaLog(stdout: string): string {
   const at = (index: number) => new Date(Date.UTC(2026, 11, 4, 18, 0, index)).toISOString().replace('Z', '');
   const records = [{ dt: at(0), lvl: 'info', msg: 'lava-dispatcher, installed at version: 2023.01' }, ...stdout.split('\n').filter(Boolean).map((line, index) => ({ dt: at(index + 1), lvl: 'target', msg: line }))];
-  return stringify(records, { lineWidth: 0 });
+  return records.map((record) => `- {"dt": ${JSON.stringify(record.dt)}, "lvl": ${JSON.stringify(record.lvl)}, "msg": ${JSON.stringify(record.msg)}}\n`).join('');
 }
 
 // A serial console that wraps a long line: the first verify event split in two records.
@@ -134,7 +135,7 @@ t.test('the job\'s shell runs here, LAVA gets a test case per verdict and cell, 
   t.test('a cut-off log, a log that is not LAVA\'s and a job of another config are refused with the fix', async (t) => {
     const text = readFileSync(join(jobDir, 'log.yaml'), 'utf8');
     const cases: Array<[string, string, RegExp]> = [
-      ['cut-end', text.slice(0, text.lastIndexOf('- dt:')), /ends before KPTRLAB-END: the job was cut off/],
+      ['cut-end', text.slice(0, text.lastIndexOf('- {')), /ends before KPTRLAB-END: the job was cut off/],
       ['cut-mid', text.slice(0, Math.floor(text.length / 2)), /cut off|not YAML/],
       ['not-lava', stringify({ hello: 'world' }), /not a LAVA job log or results file/],
       ['no-plan', stringify([{ dt: '2026-12-04T18:00:00', lvl: 'target', msg: 'Linux version 6.18' }]), /no KPTRLAB-PLAN line/],
