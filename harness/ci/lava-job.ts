@@ -30,6 +30,13 @@ const BOOT_MINUTES = 10;
 
 const minutes = (value: number) => ({ minutes: Math.max(1, Math.ceil(value)) });
 
+/** What every boot waits for: the shell prompts, after LAVA's login when the system asks for one. */
+function bootEnd(device: LavaDevice) {
+  const login = device.login;
+  const autoLogin = login ? { auto_login: { login_prompt: login.prompt, username: login.username, ...(login.password !== undefined ? { password_prompt: login.passwordPrompt, password: login.password } : {}) } } : {};
+  return { prompts: device.prompts, ...autoLogin };
+}
+
 function inlineDefinition(name: string, description: string, steps: string[]) {
   return {
     from: 'inline',
@@ -57,9 +64,9 @@ function kexecActions(input: LavaJobInput) {
   const options = ['--reuse-cmdline', ...(kernel.append.length ? [`--append=${quoteArg(kernel.append.join(' '))}`] : [])];
   return [
     { deploy: { to: 'overlay', timeout: minutes(5) } },
-    { boot: { method: 'minimal', prompts: device.prompts, timeout: minutes(BOOT_MINUTES) } },
+    { boot: { method: 'minimal', ...bootEnd(device), timeout: minutes(BOOT_MINUTES) } },
     { test: { timeout: minutes(10), definitions: [inlineDefinition('kptrlab-fetch-kernel', 'fetch the kernel under test onto the running machine', fetch)] } },
-    { boot: { method: 'kexec', kernel: path, command: 'kexec', options, boot_message: 'Linux version', prompts: device.prompts, timeout: minutes(BOOT_MINUTES) } },
+    { boot: { method: 'kexec', kernel: path, command: 'kexec', options, boot_message: 'Linux version', ...bootEnd(device), timeout: minutes(BOOT_MINUTES) } },
   ];
 }
 
@@ -76,7 +83,7 @@ function tftpActions(input: LavaJobInput) {
     os: 'debian',
     timeout: minutes(10),
   };
-  const boot = { method: device.boot, commands: 'nfs', prompts: device.prompts, timeout: minutes(BOOT_MINUTES) };
+  const boot = { method: device.boot, commands: 'nfs', ...bootEnd(device), timeout: minutes(BOOT_MINUTES) };
   return [{ deploy }, { boot }];
 }
 

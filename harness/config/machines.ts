@@ -47,6 +47,8 @@ export interface LavaDevice {
   dtb?: string;
   /** LAVA device tags the job asks for (picks one board of the type). */
   tags: string[];
+  /** A system that boots to a login prompt: LAVA logs in (its auto_login). */
+  login?: { prompt: string; username: string; passwordPrompt?: string; password?: string };
 }
 
 const MACHINE_KEYS = ['host', 'port', 'user', 'identity', 'hostKey', 'knownHosts', 'labels', 'arch', 'node', 'cacheDir', 'connectTimeoutSec', 'execTimeoutSec', 'bootTimeoutSec', 'power', 'console', 'lava'] as const;
@@ -128,7 +130,7 @@ function parsePower(cursor: Cursor, base: string): MachinePower {
 }
 
 function parseLava(cursor: Cursor): LavaDevice {
-  cursor.keys(['deviceType', 'boot', 'prompts', 'nfsrootfs', 'dtb', 'tags']);
+  cursor.keys(['deviceType', 'boot', 'prompts', 'nfsrootfs', 'dtb', 'tags', 'login']);
   const boot = cursor.at('boot').oneOf(LAVA_BOOTS, 'kexec');
   const nfsrootfs = cursor.at('nfsrootfs').optionalString();
   // A board boots our kernel with no initramfs: it needs a root filesystem from the network.
@@ -145,7 +147,19 @@ function parseLava(cursor: Cursor): LavaDevice {
     ...(nfsrootfs === undefined ? {} : { nfsrootfs }),
     ...(dtb === undefined ? {} : { dtb }),
     tags: cursor.at('tags').stringList({ default: [] }),
+    ...(cursor.at('login').isMissing() ? {} : { login: parseLavaLogin(cursor.at('login')) }),
   };
+}
+
+// LAVA's auto_login: a prompt and a user, and a password only with its prompt.
+function parseLavaLogin(cursor: Cursor): NonNullable<LavaDevice['login']> {
+  cursor.keys(['prompt', 'username', 'passwordPrompt', 'password']);
+  const prompt = cursor.at('prompt').string();
+  if (prompt === '') cursor.at('prompt').fail('the login prompt the system prints, e.g. "login:"', 'LAVA waits for it before it sends the user name.');
+  const passwordPrompt = cursor.at('passwordPrompt').optionalString();
+  const password = cursor.at('password').optionalString();
+  if ((passwordPrompt === undefined) !== (password === undefined)) cursor.fail('passwordPrompt and password together, or neither', 'Add the one that is missing, or remove both for a user without a password.');
+  return { prompt, username: cursor.at('username').string({ default: 'root' }), ...(password !== undefined ? { passwordPrompt, password } : {}) };
 }
 
 // A command as an argument list, never a shell string; on this host a relative program path is the inventory's.

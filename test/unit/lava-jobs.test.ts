@@ -17,7 +17,7 @@ type Job = { job_name: string; device_type: string; metadata: Record<string, str
 const MACHINES = {
   server: 'arch: x86_64, lava: {deviceType: x86-server, boot: kexec, prompts: ["root@server:"]}',
   board: 'arch: arm64, lava: {deviceType: rk3588-board, boot: u-boot, nfsrootfs: "https://lab.example/rootfs/debian-arm64.tar.xz", dtb: "https://lab.example/dtb/rk3588.dtb", tags: [usb-serial]}',
-  pc: 'arch: x86_64, lava: {deviceType: x86-pc, boot: grub, nfsrootfs: "https://lab.example/rootfs/debian-amd64.tar.gz"}',
+  pc: 'arch: x86_64, lava: {deviceType: x86-pc, boot: grub, nfsrootfs: "https://lab.example/rootfs/debian-amd64.tar.gz", login: {prompt: "login:", username: root, passwordPrompt: "Password:", password: lab}}',
 };
 const TARGETS = [
   `{name: "srv $(touch /tmp/kptrlab-pwned) 'q'", kind: machine, machine: server, kernel: {variant: patched, append: "mitigations=off it's"}, series: absent}`,
@@ -41,6 +41,8 @@ t.test('one job per machine target, each valid by LAVA\'s schema, with the flow 
   t.same(flows[2], ['deploy:tftp', 'boot:grub', 'test:test']);
   t.same(jobs.map((job) => job.device_type), ['x86-server', 'rk3588-board', 'x86-pc']);
   t.same(jobs[1]!.tags, ['usb-serial']);
+  t.same(jobs[2]!.actions[1]!.boot!.auto_login, { login_prompt: 'login:', username: 'root', password_prompt: 'Password:', password: 'lab' }, 'LAVA logs in where the system asks');
+  t.equal(jobs[0]!.actions[1]!.boot!.auto_login, undefined, 'and only there');
   for (const [index, job] of jobs.entries()) {
     t.equal(job.metadata['kptrlab.target'], written[index]!.target, 'the target is in the metadata');
     t.match(job.metadata['kptrlab.config-hash'], /^[0-9a-f]{64}$/);
@@ -90,6 +92,7 @@ t.test('config mistakes name the file, the key and the fix', async (t) => {
   t.throws(inventory('{deviceType: d, boot: uboot}'), { message: /boot/, hint: /Did you mean "u-boot"/ });
   t.throws(inventory('{deviceType: d, bootloader: grub}'), { message: /bootloader/ });
   t.throws(inventory('{boot: kexec}'), { message: /deviceType/ });
+  t.throws(inventory('{deviceType: d, login: {prompt: "login:", password: x}}'), { message: /passwordPrompt and password together/ });
 });
 
 t.test('the test shell quotes every configured word: an odd one runs as itself', async (t) => {
