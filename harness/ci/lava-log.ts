@@ -89,15 +89,23 @@ export function recordedJobOf(file: string, records: readonly LavaLogRecord[]): 
     } else if (tag === LAVA_LINE.end) ended = true;
   }
   if (!plan) throw lavaInputError(file, `no ${LAVA_LINE.plan} line: not the log of a kptrlab job, or the job ended before its test action (did the kernel boot? see the job in LAVA)`, 'Pass the log.yaml of a job kptrlab ci lava wrote; a job that never reached the test has no results to merge.');
-  if (!ended) throw lavaInputError(file, `the log ends before ${LAVA_LINE.end}: the job was cut off or its log download is partial`, `Fetch the log again once the job finished (${FETCH_HINT}); a job that died mid-run must be run again.`);
+  // LAVA closes every job it ran with its own `job` result: without it the file is cut, with it the machine stopped answering.
+  const jobClosed = records.some((record) => record.lvl === 'results' && isLavaJobResult(record.msg));
+  if (!ended && !jobClosed) throw lavaInputError(file, `the log ends before ${LAVA_LINE.end} and before LAVA's job result: the file is cut off or was fetched while the job ran`, `Fetch the log again once the job finished (${FETCH_HINT}).`);
   const times = records.map((record) => String(record.dt)).filter(Boolean).sort();
-  return { plan, hostname, version, steps, startedAt: isoOf(times[0]), finishedAt: isoOf(times.at(-1)) };
+  // What the machine printed last besides our lines (a panic, an Oops): kept with the failure, as a direct run keeps its console tail.
+  const console = targetLines.map((record) => String(record.msg).replace(/\r$/, '')).filter((line) => !line.startsWith('KPTRLAB-')).slice(-64).join('\n');
+  return { plan, hostname, version, steps, ...(ended ? {} : { consoleTail: console }), startedAt: isoOf(times[0]), finishedAt: isoOf(times.at(-1)) };
 }
 
 // LAVA writes dt as "2026-12-04T18:00:00.123456" (UTC, no zone).
 function isoOf(dt: string | undefined): string {
   const date = dt ? new Date(/[zZ]|[+-]\d\d:\d\d$/.test(dt) ? dt : `${dt}Z`) : new Date(NaN);
   return Number.isNaN(date.getTime()) ? new Date(0).toISOString() : date.toISOString();
+}
+
+function isLavaJobResult(msg: unknown): boolean {
+  return !!msg && typeof msg === 'object' && (msg as { definition?: unknown }).definition === 'lava' && (msg as { case?: unknown }).case === 'job';
 }
 
 function isJson(text: string): boolean {

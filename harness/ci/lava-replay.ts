@@ -28,6 +28,8 @@ export interface RecordedJob {
   hostname?: string;
   /** The running kernel's /proc/version as the job printed it. */
   version?: string;
+  /** Set when the job ended before its last step: the machine's last console lines. */
+  consoleTail?: string;
   steps: Map<LavaStepName, RecordedStep>;
 }
 
@@ -113,7 +115,7 @@ export async function replayLavaJob(job: RecordedJob): Promise<RunEvent[]> {
     } catch (error) {
       if (!(error instanceof KptrlabError) || error.code !== 'AGENT_CRASHED') throw error;
       died = true;
-      emit({ type: 'error', stage: label, code: 'AGENT_CRASHED', message: `the target stopped answering during ${label}: ${messageWithCauses(error)}` });
+      emit({ type: 'error', stage: label, code: 'AGENT_CRASHED', message: `the target stopped answering during ${label}: ${messageWithCauses(error)}`, consoleTail: job.consoleTail || undefined });
       return false;
     }
   };

@@ -135,7 +135,7 @@ t.test('the job\'s shell runs here, LAVA gets a test case per verdict and cell, 
   t.test('a cut-off log, a log that is not LAVA\'s and a job of another config are refused with the fix', async (t) => {
     const text = readFileSync(join(jobDir, 'log.yaml'), 'utf8');
     const cases: Array<[string, string, RegExp]> = [
-      ['cut-end', text.slice(0, text.lastIndexOf('- {')), /ends before KPTRLAB-END: the job was cut off/],
+      ['cut-end', text.slice(0, text.lastIndexOf('- {')), /ends before KPTRLAB-END and before LAVA's job result: the file is cut off/],
       ['cut-mid', text.slice(0, Math.floor(text.length / 2)), /cut off|not YAML/],
       ['not-lava', stringify({ hello: 'world' }), /not a LAVA job log or results file/],
       ['no-plan', stringify([{ dt: '2026-12-04T18:00:00', lvl: 'target', msg: 'Linux version 6.18' }]), /no KPTRLAB-PLAN line/],
@@ -149,8 +149,22 @@ t.test('the job\'s shell runs here, LAVA gets a test case per verdict and cell, 
       t.match(result.stderr, message, name);
       t.match(result.stderr, new RegExp(`${name}\\.yaml`), `${name}: the file is named`);
     }
-    // A job whose kernel is not the built one (LAVA fell back to the default kernel): the target fails, named.
     const records = parse(text) as Array<{ dt: string; lvl: string; msg: string }>;
+    // A machine that dies mid-verify: LAVA closes the job, the target fails with the console's last lines, nothing is refused.
+    const died = join(dir, 'died');
+    mkdirSync(died);
+    const firstCase = records.findIndex((record) => record.msg.startsWith('KPTRLAB-EVENT verify {"type":"case"'));
+    const panic = { dt: '2026-12-04T18:30:00', lvl: 'target', msg: 'Kernel panic - not syncing: Fatal exception in interrupt' };
+    const closed = { dt: '2026-12-04T18:31:00', lvl: 'results', msg: { definition: 'lava', case: 'job', result: 'fail', error_type: 'Test' } };
+    writeFileSync(join(died, 'log.yaml'), stringify([...records.slice(0, firstCase + 2), panic, closed], { lineWidth: 0 }));
+    const dead = await runCli(['merge', died, '--output', join(dir, 'merged-died')]);
+    t.equal(dead.exitCode, 1, `a failed test of that kernel: ${dead.stderr}`);
+    const deadTarget = resultsOf(join(dir, 'merged-died')).targets[0]!;
+    t.equal(deadTarget.cases.length, 2, 'the cases it judged before it died');
+    t.match(deadTarget.errors, [{ code: 'AGENT_CRASHED', stage: 'verify', consoleTail: /Kernel panic - not syncing/ }]);
+    t.equal(deadTarget.bench, undefined, 'nothing after the suite it died in');
+
+    // A job whose kernel is not the built one (LAVA fell back to the default kernel): the target fails, named.
     const otherKernel = join(dir, 'other-kernel');
     mkdirSync(otherKernel);
     writeFileSync(join(otherKernel, 'log.yaml'), stringify(records.map((record) => (record.msg.startsWith('KPTRLAB-VERSION ') ? { ...record, msg: 'KPTRLAB-VERSION Linux version 6.1.0-default (debian) #1 SMP' } : record)), { lineWidth: 0 }));
