@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
 import { AGENT_PROTOCOL_VERSION } from '../agent/protocol.js';
+import { LAVA_REPORT_BUNDLE, LAVA_REPORT_ENTRY } from '../ci/lava-bundle.js';
 import { AGENT_BUNDLE, AGENT_BUNDLE_MANIFEST } from '../targets/agent-bundle.js';
 import { sha256OfFile } from '../util/hash.js';
 import { projectPath } from '../util/paths.js';
@@ -18,6 +19,17 @@ async function main(): Promise<void> {
     format: 'esm',
     target: 'node20',
     banner: { js: `// kptrlab agent bundle, protocol ${AGENT_PROTOCOL_VERSION}: agent/ and native/ only; the binding is loaded from KPTRLAB_NATIVE or the kptrlab tree.` },
+    logLevel: 'warning',
+  });
+  // The LAVA job's reporter judges on the machine with the suites' own code (kptrlab ci lava ships it beside the agent).
+  await build({
+    entryPoints: [LAVA_REPORT_ENTRY],
+    outfile: LAVA_REPORT_BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    banner: { js: `// kptrlab LAVA reporter, protocol ${AGENT_PROTOCOL_VERSION}: replays the agent's recorded steps and calls lava-test-case.` },
     logLevel: 'warning',
   });
   const sha256 = sha256OfFile(AGENT_BUNDLE);

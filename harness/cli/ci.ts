@@ -1,5 +1,5 @@
-// `kptrlab ci github|matrix`: a GitHub Actions workflow that runs a config's run as n shards and merges them, and the
-// shard matrix its plan job computes. The generator is harness/ci/; this file reads flags and files.
+// `kptrlab ci github|matrix|lava`: a GitHub Actions workflow that runs a config's run as n shards and merges them, the
+// shard matrix its plan job computes, and LAVA jobs for lab machines (ci-lava.ts). The generators are harness/ci/.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,9 +10,10 @@ import { checkShardCount, matrixJson, shardJobs, MAX_MATRIX_JOBS } from '../ci/s
 import { loadRunConfig } from '../config/load.js';
 import { parseInventoryFile, type MachineInventory } from '../config/machines.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
+import { ciLavaCommand } from './ci-lava.js';
 import { runSubcommand } from './subcommands.js';
 
-const USAGE = `usage: kptrlab ci <github|matrix> --config FILE --shards N [options]
+const USAGE = `usage: kptrlab ci <github|matrix|lava> --config FILE [options]
 
   github  --config FILE --shards N [--output FILE] [--machines FILE] [--cron "${DEFAULT_CRON}"]
           [--identity-secret SECRET=PATH]...
@@ -21,6 +22,8 @@ const USAGE = `usage: kptrlab ci <github|matrix> --config FILE --shards N [optio
           machine's labels, others on ci.runsOn), a merge job with the Markdown job summary and the HTML report
   matrix  --config FILE --shards N [--machines FILE]
           the shard matrix as one line of JSON ({"include": [...]}), as the plan job hands it to fromJSON()
+  lava    --config FILE --artifacts-url URL [--machines FILE] [--output DIR]
+          a LAVA job definition per lab machine target, and the files they fetch (docs/ci-lava.md)
 
   N is 1 to ${MAX_MATRIX_JOBS} (GitHub's matrix limit). --machines: the inventory whose labels pick the lab runners
   (default: the config's machines:). Paths are relative to the repository root. docs/ci-github.md
@@ -30,7 +33,7 @@ const COMMON = { config: { type: 'string' }, shards: { type: 'string' }, machine
 
 /** Runs a ci subcommand. */
 export async function ciCommand(argv: string[]): Promise<number> {
-  return runSubcommand('ci', USAGE, { github: githubCommand, matrix: matrixCommand }, argv);
+  return runSubcommand('ci', USAGE, { github: githubCommand, matrix: matrixCommand, lava: ciLavaCommand }, argv);
 }
 
 async function githubCommand(argv: string[]): Promise<number> {

@@ -36,11 +36,14 @@ commands:
   premerge --series <mbox|folder|repo:a..b> [--config <yaml>] [--base VARIANT] [--only-final] [--check]
                                  a series against its base tree, a kernel per prefix: what flipped at which
                                  patch, cost moves, a Markdown summary; exit 1 on a regression (premerge --help)
-  merge   <shard run dir>... [--output DIR]
-                                 join the shards of a --shard i/n run into one run (results as unsharded)
+  merge   <shard run dir>... | <LAVA job dir or log.yaml>... [--output DIR]
+                                 join the shards of a --shard i/n run, or the LAVA jobs of kptrlab ci lava,
+                                 into one run (results as unsharded)
   ci      github|matrix --config <yaml> --shards N [--output FILE] [--machines FILE]
                                  a GitHub Actions workflow: the run as N shards (lab machines on self-hosted
                                  runners by label), merged, Markdown job summary and HTML report (docs/ci-github.md)
+  ci      lava --config <yaml> --artifacts-url URL [--machines FILE] [--output DIR]
+                                 a LAVA job definition per lab machine target and the files they fetch
   report  <run dir>... [--format table|tap|json|markdown|junit|kcidb|html] [--output FILE] [--history]
                                  re-render a saved run from its event log (events.ndjson) alone: terminal table,
                                  TAP, results JSON, a Markdown summary, JUnit XML, KCIDB v5.3 (several runs merge),

@@ -1,25 +1,33 @@
 // `kptrlab merge <shard run>...`: the shards of one --shard i/n run joined into one run folder (events.ndjson and
 // results.json as the unsharded run would have written them), added to the history, printed; exits as the worst shard.
-import { existsSync } from 'node:fs';
+// `kptrlab merge <LAVA job>...`: the jobs of `kptrlab ci lava` (their log.yaml) joined the same way (docs/ci-lava.md).
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EVENT_LOG_NAME, EventLogError, EventLogWriter, readEventLog } from '../results/event-log.js';
 import { RESULTS_FILE_NAME, writeResultsFile } from '../results/results-file.js';
 import { isReporterName, REPORTERS, stdoutContext, type ReporterName } from '../report/registry.js';
 import { EventBus } from '../runner/events.js';
+import { lavaInputError, readLavaFile } from '../ci/lava-log.js';
+import { mergeLavaJobs, type CollectedJob } from '../ci/lava-merge.js';
+import { describeHost } from '../runner/host.js';
 import { mergeShardEvents, type ShardLog } from '../runner/merge.js';
 import { newRunId, recordInHistory } from '../runner/run.js';
 import { ExitCode, KptrlabError, type ExitCodeValue } from '../util/errors.js';
 import { sha256OfFile } from '../util/hash.js';
 
-const USAGE = 'kptrlab merge <shard run dir>... [--output DIR] [--reporter table|tap]';
+const USAGE = 'kptrlab merge <shard run dir>... | <LAVA job dir or log.yaml>... [--output DIR] [--reporter table|tap]';
+
+// A LAVA job folder holds the job's log and, optionally, LAVA's results for it.
+const LAVA_LOG_NAME = 'log.yaml';
+const LAVA_RESULTS_NAME = 'results.yaml';
 
 export async function mergeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { output: { type: 'string', short: 'o', default: 'results' }, reporter: { type: 'string', short: 'r', default: 'table' } }, allowPositionals: true, strict: true });
   const reporter = values.reporter ?? 'table';
   if (!isReporterName(reporter)) throw new KptrlabError('USAGE', `unknown reporter "${reporter}"`, { hint: USAGE, exitCode: ExitCode.usage });
   if (!positionals.length) throw new KptrlabError('USAGE', 'kptrlab merge needs the run folders of the shards', { hint: USAGE, exitCode: ExitCode.usage });
-  const merged = mergeShardFolders(positionals, { outputDir: values.output ?? 'results', reporter });
+  const merged = await mergeRunFolders(positionals, { outputDir: values.output ?? 'results', reporter });
   return merged.exitCode;
 }
 
@@ -31,11 +39,15 @@ export interface MergedRun {
   exitCode: ExitCodeValue;
 }
 
-/** Joins shard run folders into one run under outputDir, printed through the reporter and added to the history. */
-export function mergeShardFolders(dirs: readonly string[], options: { outputDir: string; reporter: ReporterName }): MergedRun {
-  const logs: ShardLog[] = dirs.map((dir) => ({ dir, events: readShardLog(dir) }));
+/**
+ * Joins the parts of one run into a run under outputDir, printed through the reporter and added to the history: the
+ * run folders of its shards, or the LAVA jobs of kptrlab ci lava (never both).
+ */
+export async function mergeRunFolders(paths: readonly string[], options: { outputDir: string; reporter: ReporterName }): Promise<MergedRun> {
+  const lava = paths.filter(isLavaInput);
+  if (lava.length && lava.length !== paths.length) throw new KptrlabError('USAGE', `shard run folders and LAVA jobs in one merge (LAVA: ${lava.join(', ')})`, { hint: 'Merge the shards of a run, or the LAVA jobs of kptrlab ci lava, not both at once.', exitCode: ExitCode.usage });
   const id = newRunId(new Date());
-  const events = mergeShardEvents(logs, id);
+  const events = lava.length ? await mergeLavaJobs(lava.map(readLavaJob), id, describeHost()) : mergeShardEvents(paths.map((dir): ShardLog => ({ dir, events: readShardLog(dir) })), id);
   const runDir = join(resolve(options.outputDir), id);
   const resultsPath = join(runDir, RESULTS_FILE_NAME);
   // Through the same bus as a live run: the log is written event by event, and the reporter prints the merged run.
@@ -46,7 +58,7 @@ export function mergeShardFolders(dirs: readonly string[], options: { outputDir:
   bus.close();
   writeResultsFile(resultsPath, bus.state!);
   recordInHistory(runDir);
-  process.stdout.write(`merged ${logs.length} shard(s) into ${runDir}\n`);
+  process.stdout.write(`merged ${paths.length} ${lava.length ? 'LAVA job(s)' : 'shard(s)'} into ${runDir}\n`);
   const start = events[0]!;
   return { runDir, configHash: bus.state!.run.configHash, targets: start.type === 'run-start' ? start.targets : [], exitCode: (bus.state!.run.exitCode ?? ExitCode.ok) as ExitCodeValue };
 }
@@ -77,4 +89,24 @@ export function checkMergedConfig(merged: MergedRun, configFile: string, rerun: 
   if (merged.configHash !== hash) {
     throw new KptrlabError('MERGE_INVALID', `the shards ran another config than ${configFile} (config hash ${merged.configHash.slice(0, 12)} vs ${hash.slice(0, 12)}); the merged run is kept in ${merged.runDir}`, { hint: `Pass the config the shards ran, or run them again with ${rerun}.`, exitCode: ExitCode.usage });
   }
+}
+
+// A file, or a folder with a log.yaml and no event log, is LAVA's; a run folder is a shard.
+function isLavaInput(path: string): boolean {
+  if (!existsSync(path)) return false;
+  if (!statSync(path).isDirectory()) return true;
+  return existsSync(join(path, LAVA_LOG_NAME)) && !existsSync(join(path, EVENT_LOG_NAME));
+}
+
+/** A LAVA job as given: a folder (log.yaml, optional results.yaml) or a log file; a results file alone is refused. */
+function readLavaJob(path: string): CollectedJob {
+  const folder = statSync(path).isDirectory();
+  const logFile = folder ? join(path, LAVA_LOG_NAME) : path;
+  const log = readLavaFile(logFile, readFileSync(logFile, 'utf8'));
+  if (log.kind !== 'log') throw lavaInputError(logFile, 'is LAVA results, which hold verdicts but not the events a run is rebuilt from', `Pass the job's log too: put it beside the results as ${LAVA_LOG_NAME} (lavacli jobs logs --raw <job id> > ${LAVA_LOG_NAME}) and merge the folder.`);
+  const resultsFile = folder ? join(path, LAVA_RESULTS_NAME) : undefined;
+  if (!resultsFile || !existsSync(resultsFile)) return { source: path, log: { file: logFile, records: log.records } };
+  const results = readLavaFile(resultsFile, readFileSync(resultsFile, 'utf8'));
+  if (results.kind !== 'results') throw lavaInputError(resultsFile, 'is not LAVA results ({suite, name, result} entries)', `Save lavacli results <job id> --yaml as ${LAVA_RESULTS_NAME}, or remove the file.`);
+  return { source: path, log: { file: logFile, records: log.records }, results: { file: resultsFile, entries: results.entries } };
 }

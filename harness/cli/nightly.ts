@@ -15,7 +15,7 @@ import { executeRun } from '../runner/run.js';
 import { parseShard, shardConfig } from '../runner/shard.js';
 import { ExitCode, KptrlabError, type ExitCodeValue } from '../util/errors.js';
 import { formatCompare } from './compare.js';
-import { checkMergedConfig, checkShardFlags, mergeShardFolders } from './merge.js';
+import { checkMergedConfig, checkShardFlags, mergeRunFolders } from './merge.js';
 
 export interface NightlyReport {
   run: string;
@@ -48,7 +48,7 @@ export async function nightlyCommand(argv: string[]): Promise<number> {
   let runDir = '';
   let runExit: ExitCodeValue;
   if (values.merge) {
-    const merged = mergeShardFolders(positionals, { outputDir: values.output ?? config.output.dir, reporter });
+    const merged = await mergeRunFolders(positionals, { outputDir: values.output ?? config.output.dir, reporter });
     checkMergedConfig(merged, config.file, `kptrlab nightly --config ${config.file} --shard i/n`);
     ({ runDir, exitCode: runExit } = merged);
   } else {

@@ -21,7 +21,7 @@ import { executeRun } from '../runner/run.js';
 import { parseShard, shardConfig } from '../runner/shard.js';
 import { ARCHES, type Arch } from '../util/arch.js';
 import { ExitCode, KptrlabError, type ExitCodeValue } from '../util/errors.js';
-import { checkMergedConfig, checkShardFlags, mergeShardFolders } from './merge.js';
+import { checkMergedConfig, checkShardFlags, mergeRunFolders } from './merge.js';
 import { cacheRoot, projectPath } from '../util/paths.js';
 
 const USAGE = `usage: kptrlab premerge --series <mbox|folder|repo:base..head> [options]
@@ -100,7 +100,7 @@ export async function premergeCommand(argv: string[]): Promise<number> {
   let runDir = '';
   let runExit: ExitCodeValue;
   if (values.merge) {
-    const merged = mergeShardFolders(positionals, { outputDir: values.output ?? plan.config.output.dir, reporter: 'table' });
+    const merged = await mergeRunFolders(positionals, { outputDir: values.output ?? plan.config.output.dir, reporter: 'table' });
     checkMergedConfig(merged, config.file, 'the same premerge command and --shard i/n');
     const planned = plan.config.targets.map((target) => target.name);
     if (merged.targets.join('\n') !== planned.join('\n')) throw new KptrlabError('MERGE_INVALID', `the shards tested kernels ${merged.targets.join(', ')}, this series plans ${planned.join(', ')}; the merged run is kept in ${merged.runDir}`, { hint: 'Pass the --series and options the shards ran with.', exitCode: ExitCode.usage });

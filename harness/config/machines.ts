@@ -23,13 +23,35 @@ export interface MachineSpec extends MachineAddress {
   power: MachinePower;
   /** Run on this host while a kernel boots: its output (the serial console) is kept when the kernel does not come up. */
   console?: string[];
+  /** How a LAVA lab runs this machine (`kptrlab ci lava`); absent: the machine gets no LAVA job. */
+  lava?: LavaDevice;
   /** Where the entry was read, for error messages. */
   file: string;
 }
 
 export type MachineInventory = Map<string, MachineSpec>;
 
-const MACHINE_KEYS = ['host', 'port', 'user', 'identity', 'hostKey', 'knownHosts', 'labels', 'arch', 'node', 'cacheDir', 'connectTimeoutSec', 'execTimeoutSec', 'bootTimeoutSec', 'power', 'console'] as const;
+/** The LAVA boot flows `kptrlab ci lava` writes: kexec from the running system, or a board's boot loader over TFTP. */
+export const LAVA_BOOTS = ['kexec', 'u-boot', 'grub'] as const;
+export type LavaBoot = (typeof LAVA_BOOTS)[number];
+
+/** A machine as a LAVA lab knows it: power and serial are in the lab's device dictionary, only the job's choices are here. */
+export interface LavaDevice {
+  deviceType: string;
+  boot: LavaBoot;
+  /** Shell prompts of the booted system (LAVA waits for one after each boot). */
+  prompts: string[];
+  /** Root filesystem (a tarball URL) the board's kernel mounts over NFS: u-boot and grub only. */
+  nfsrootfs?: string;
+  /** Device tree blob URL for the board (u-boot only, when its kernel needs one). */
+  dtb?: string;
+  /** LAVA device tags the job asks for (picks one board of the type). */
+  tags: string[];
+  /** A system that boots to a login prompt: LAVA logs in (its auto_login). */
+  login?: { prompt: string; username: string; passwordPrompt?: string; password?: string };
+}
+
+const MACHINE_KEYS = ['host', 'port', 'user', 'identity', 'hostKey', 'knownHosts', 'labels', 'arch', 'node', 'cacheDir', 'connectTimeoutSec', 'execTimeoutSec', 'bootTimeoutSec', 'power', 'console', 'lava'] as const;
 export const MACHINE_DEFAULTS = { port: 22, user: 'root', node: 'node', cacheDir: '.cache/kptrlab', connectTimeoutSec: 20, execTimeoutSec: 1800, bootTimeoutSec: 300, reboot: ['reboot'], resetTimeoutSec: 60 } as const;
 
 /** The machines: key of a run config: a mapping of entries, or the path of an inventory file (relative to the config) holding one. */
@@ -93,6 +115,7 @@ function parseMachine(name: string, entry: Cursor, base: string): MachineSpec {
     bootTimeoutSec: entry.at('bootTimeoutSec').number({ default: MACHINE_DEFAULTS.bootTimeoutSec, integer: true, min: 10 }),
     power: parsePower(entry.at('power'), base),
     console: entry.at('console').isMissing() ? undefined : parseArgv(entry.at('console'), base),
+    ...(entry.at('lava').isMissing() ? {} : { lava: parseLava(entry.at('lava')) }),
     file: entry.file,
   };
 }
@@ -104,6 +127,39 @@ function parsePower(cursor: Cursor, base: string): MachinePower {
     reboot: cursor.at('reboot').isMissing() ? [...MACHINE_DEFAULTS.reboot] : parseArgv(cursor.at('reboot')),
     resetTimeoutSec: cursor.at('resetTimeoutSec').number({ default: MACHINE_DEFAULTS.resetTimeoutSec, integer: true, min: 1 }),
   };
+}
+
+function parseLava(cursor: Cursor): LavaDevice {
+  cursor.keys(['deviceType', 'boot', 'prompts', 'nfsrootfs', 'dtb', 'tags', 'login']);
+  const boot = cursor.at('boot').oneOf(LAVA_BOOTS, 'kexec');
+  const nfsrootfs = cursor.at('nfsrootfs').optionalString();
+  // A board boots our kernel with no initramfs: it needs a root filesystem from the network.
+  if (boot !== 'kexec' && nfsrootfs === undefined) cursor.at('nfsrootfs').fail(`a root filesystem tarball URL for boot: ${boot}`, 'Add nfsrootfs: https://.../rootfs.tar.xz (a Debian root with Node.js, see docs/ci-lava.md), or use boot: kexec on a machine that runs Linux already.');
+  if (boot === 'kexec' && nfsrootfs !== undefined) cursor.at('nfsrootfs').fail('no nfsrootfs with boot: kexec (the kexec\'d kernel keeps the running system\'s root)', 'Remove nfsrootfs, or pick boot: u-boot or grub.');
+  const dtb = cursor.at('dtb').optionalString();
+  if (dtb !== undefined && boot !== 'u-boot') cursor.at('dtb').fail('dtb only with boot: u-boot', 'Remove dtb (grub and kexec pass none).');
+  const prompts = cursor.at('prompts').stringList({ default: ['root@'] });
+  if (prompts.length === 0 || prompts.some((prompt) => prompt === '')) cursor.at('prompts').fail('a non-empty list of non-empty prompts', 'List the shell prompt the booted system prints, e.g. [root@].');
+  return {
+    deviceType: cursor.at('deviceType').string(),
+    boot,
+    prompts,
+    ...(nfsrootfs === undefined ? {} : { nfsrootfs }),
+    ...(dtb === undefined ? {} : { dtb }),
+    tags: cursor.at('tags').stringList({ default: [] }),
+    ...(cursor.at('login').isMissing() ? {} : { login: parseLavaLogin(cursor.at('login')) }),
+  };
+}
+
+// LAVA's auto_login: a prompt and a user, and a password only with its prompt.
+function parseLavaLogin(cursor: Cursor): NonNullable<LavaDevice['login']> {
+  cursor.keys(['prompt', 'username', 'passwordPrompt', 'password']);
+  const prompt = cursor.at('prompt').string();
+  if (prompt === '') cursor.at('prompt').fail('the login prompt the system prints, e.g. "login:"', 'LAVA waits for it before it sends the user name.');
+  const passwordPrompt = cursor.at('passwordPrompt').optionalString();
+  const password = cursor.at('password').optionalString();
+  if ((passwordPrompt === undefined) !== (password === undefined)) cursor.fail('passwordPrompt and password together, or neither', 'Add the one that is missing, or remove both for a user without a password.');
+  return { prompt, username: cursor.at('username').string({ default: 'root' }), ...(password !== undefined ? { passwordPrompt, password } : {}) };
 }
 
 // A command as an argument list, never a shell string; on this host a relative program path is the inventory's.

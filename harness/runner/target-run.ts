@@ -4,13 +4,12 @@ import { relative, resolve } from 'node:path';
 import { vmlinuxHeader } from '../bpf/vmlinux-header.js';
 import type { RunConfig, TargetConfig } from '../config/run-config.js';
 import type { RunEvent, TargetEventBody } from '../results/events.js';
-import type { Capability, EnvironmentPhase, ProbeFacts, Provenance } from '../results/model.js';
-import { seriesFits, SERIES_LEVEL, type Series } from '../results/vocab.js';
+import type { EnvironmentPhase, ProbeFacts, Provenance } from '../results/model.js';
 import { runSelftestSuite } from '../selftests/suite.js';
 import { variantRequest } from '../kernel/kernel-config.js';
 import type { PatchOp } from '../kernel/series.js';
 import { runBenchSuite } from '../suites/bench-suite.js';
-import { deriveCapability, probeFacts, probeRequest } from '../suites/capability.js';
+import { capabilityProblems, deriveCapability, probeFacts, probeRequest } from '../suites/capability.js';
 import { bpfSources, compileSet } from '../suites/compile-set.js';
 import { captureEnvironment } from '../suites/environment.js';
 import { runVerifySuite } from '../suites/verify-suite.js';
@@ -30,18 +29,8 @@ export function kernelPatches(config: RunConfig, targetConfig: TargetConfig): Pa
   return variantRequest(config.kernels, kernel.variant, 'x86_64').ops;
 }
 
-/** Target errors for a probed capability: a level other than the declared series', or probes that contradict each other. */
-export function capabilityProblems(capability: Capability, series: Series | undefined): { stage: string; message: string; code: string }[] {
-  const problems = capability.anomalies.map((anomaly) => ({ stage: 'probe', message: `capability probes contradict each other: ${anomaly}`, code: 'PROBE_ANOMALY' }));
-  if (series && !seriesFits(series, capability.level)) {
-    problems.push({
-      stage: 'probe',
-      message: `the config declares series: ${series} (level ${SERIES_LEVEL[series]}) but the probes find level ${capability.level}: the kernel is not the one declared (did a patch fail to apply, or is the declaration wrong?)`,
-      code: 'SERIES_MISMATCH',
-    });
-  }
-  return problems;
-}
+// Judging a probed level moved to suites/ (a LAVA job's results are judged with it too); kept importable from here.
+export { capabilityProblems } from '../suites/capability.js';
 
 // What the target dying mid-suite looks like from here; these fail the target (exit 1), they do not stop the harness.
 const TARGET_DIED: Readonly<Record<string, string>> = {

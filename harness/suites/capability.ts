@@ -3,7 +3,7 @@
 export type { Capability, ProbeFacts } from '../results/model.js';
 import { type Capability, type ProbeFacts } from '../results/model.js';
 import type { AgentProbeFacts, ProbeRequest } from '../agent/protocol.js';
-import type { Level } from '../results/vocab.js';
+import { seriesFits, SERIES_LEVEL, type Level, type Series } from '../results/vocab.js';
 import { decidingLine } from './verdict.js';
 
 export const WALK_KFUNCS = ['bpf_rbtree_root', 'bpf_rbtree_left', 'bpf_rbtree_right'] as const;
@@ -45,4 +45,17 @@ export function probeFacts(raw: AgentProbeFacts): ProbeFacts {
     Object.entries(raw.probes).map(([program, probe]) => [program, probe.loaded ? { loaded: true } : { loaded: false, message: decidingLine(probe.log) || 'rejected without a log' }]),
   );
   return { kfuncs: raw.kfuncs, probes };
+}
+
+/** Target errors for a probed capability: a level other than the declared series', or probes that contradict each other. */
+export function capabilityProblems(capability: Capability, series: Series | undefined): { stage: string; message: string; code: string }[] {
+  const problems = capability.anomalies.map((anomaly) => ({ stage: 'probe', message: `capability probes contradict each other: ${anomaly}`, code: 'PROBE_ANOMALY' }));
+  if (series && !seriesFits(series, capability.level)) {
+    problems.push({
+      stage: 'probe',
+      message: `the config declares series: ${series} (level ${SERIES_LEVEL[series]}) but the probes find level ${capability.level}: the kernel is not the one declared (did a patch fail to apply, or is the declaration wrong?)`,
+      code: 'SERIES_MISMATCH',
+    });
+  }
+  return problems;
 }

@@ -23,9 +23,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   selftests: ['agent', 'bpf', 'config', 'kernel', 'native', 'results', 'suites', 'targets', 'util'],
   runner: ['bpf', 'config', 'history', 'kernel', 'qemu', 'results', 'selftests', 'suites', 'targets', 'util'],
   premerge: ['config', 'kernel', 'results', 'runner', 'selftests', 'util'],
+  ci: ['agent', 'bpf', 'config', 'results', 'runner', 'ssh', 'suites', 'targets', 'util'],
   report: ['results'],
   history: ['results', 'util'],
-  ci: ['config', 'runner', 'util'],
   cli: ['agent', 'bpf', 'ci', 'config', 'history', 'kernel', 'native', 'premerge', 'qemu', 'report', 'results', 'runner', 'selftests', 'ssh', 'suites', 'targets', 'util'],
 };
 
