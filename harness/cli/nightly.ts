@@ -26,7 +26,7 @@ export interface NightlyReport {
   compare: CompareReport | null;
 }
 
-const USAGE = 'kptrlab nightly --config F [--shard i/n | --merge <shard run dir>...] [--db FILE] [--output DIR] [--reporter table|tap]';
+const USAGE = 'kptrlab nightly --config F [--shard i/n | --merge <shard run dir or LAVA job dir>...] [--db FILE] [--output DIR] [--reporter table|tap]';
 
 export async function nightlyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, reporter: { type: 'string', short: 'r', default: 'table' }, db: { type: 'string' }, output: { type: 'string', short: 'o' }, shard: { type: 'string' }, merge: { type: 'boolean' } }, allowPositionals: true, strict: true });

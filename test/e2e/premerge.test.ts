@@ -93,9 +93,20 @@ if (process.env.KPTRLAB_E2E !== '1') {
     const mismatched = [...compared].filter(([, row]) => row.verdict_diff === 'MISMATCH').map(([id]) => id).sort();
     t.same(mismatched, json.overall.filter((move) => move.verdictFrom !== move.verdictTo).map((move) => move.id).sort(), "veristat -C finds the verdict changes kptrlab lists");
 
-    // On the whole series, a patch that stops invalidating non-owning references at bpf_spin_unlock.
+    // On the whole series, a patch that stops invalidating non-owning references at bpf_spin_unlock; its two kernels
+    // as two shards at once (the parts of a CI matrix), then judged from the merged run.
     const badOutput = join(dir, 'bad');
-    const bad = await runCli(['premerge', '--series', projectPath('test', 'fixtures', 'premerge', 'bad-non-own-refs-after-unlock.patch'), '--base', 'patched', '--selftests', '--output', badOutput]);
+    const badSeries = ['premerge', '--series', projectPath('test', 'fixtures', 'premerge', 'bad-non-own-refs-after-unlock.patch'), '--base', 'patched', '--selftests'];
+    const shardsDir = join(dir, 'bad-shards');
+    const parts = await Promise.all([1, 2].map((index) => runCli([...badSeries, '--shard', `${index}/2`, '--output', shardsDir])));
+    t.ok(parts.every((part) => part.exitCode === 0 || part.exitCode === 1), `both parts ran to the end (0 or 1): ${parts.map((part) => `${part.exitCode} ${part.stderr.slice(-300)}`).join(' | ')}`);
+    t.match(parts[1]!.stdout, /shard 2\/2: \+1\n[\s\S]*judged once merged/, 'the kernel with the patch is the second part');
+    t.notMatch(parts[1]!.stdout, /kptrlab pre-merge:/, 'a part is not judged');
+    const shardFolders = readdirSync(shardsDir).map((name) => join(shardsDir, name));
+    const otherPlan = await runCli(['premerge', '--series', mbox, '--merge', ...shardFolders, '--output', join(dir, 'other-plan')]);
+    t.equal(otherPlan.exitCode, 2, 'shards of another series are refused');
+    t.match(otherPlan.stderr, /the shards tested kernels base, \+1, this series plans base, \+1, \+1,2, /);
+    const bad = await runCli([...badSeries, '--merge', ...shardFolders, '--output', badOutput]);
     t.equal(bad.exitCode, 1, 'exit 1: a regression');
     const caught = premergeOf(badOutput);
     t.ok(caught.json.regressions.length > 0 && caught.json.regressions.every((regression) => regression.startsWith('patch 1: ')), `every regression names the patch: ${caught.json.regressions.join('; ')}`);

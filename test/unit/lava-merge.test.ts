@@ -112,6 +112,16 @@ t.test('the job\'s shell runs here, LAVA gets a test case per verdict and cell, 
   t.same(cells.map((call) => call.name).sort(), ['empty-16', 'stock-16', 'walk-16']);
   t.ok(cells.every((call) => Number(call.measurement) > 0 && /^ns\/(access|lookup)$/.test(call.units ?? '')), 'each cell with its median and unit');
 
+  t.test('a nightly on the LAVA lab: nightly --merge takes the job folders and compares as a nightly', async (t) => {
+    const db = join(dir, 'nightly-history.db');
+    const first = await runCli(['nightly', '--config', config, '--db', db, '--merge', jobDir, '--output', join(dir, 'nightly-1')]);
+    t.ok(first.exitCode === 0 || first.exitCode === 1, `${first.exitCode}: ${first.stderr}`);
+    t.match(first.stdout, /merged 1 LAVA job\(s\)[\s\S]*the first nightly of this config/);
+    const second = await runCli(['nightly', '--config', config, '--db', db, '--merge', jobDir, '--output', join(dir, 'nightly-2')]);
+    t.equal(second.exitCode, 0, second.stderr);
+    t.match(second.stdout, new RegExp(`compared with the previous nightly ${readdirSync(join(dir, 'nightly-1'))[0]}[\\s\\S]*no new regression`), 'the same job again: compared with the first, nothing new');
+  });
+
   t.test('LAVA\'s results YAML beside the log: accepted when it agrees, refused when it does not', async (t) => {
     const entries = told.map((call) => ({ suite: '1_kptrlab', name: call.name, result: call.result, measurement: call.measurement ?? null, unit: call.units ?? '', metadata: { set: call.set } }));
     writeFileSync(join(jobDir, 'results.yaml'), stringify([{ suite: 'lava', name: 'job', result: 'pass' }, ...entries]));
