@@ -2,20 +2,21 @@
 // whose walk variant costs about +5 % is flagged by compare and nightly (exit 1) and found by history as a change
 // point at that run. Deterministic (icount), so the check is exact, not statistical.
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse, stringify } from 'yaml';
 import { paddedBenchProgram } from '../../harness/suites/padded-program.js';
 import { projectPath } from '../../harness/util/paths.js';
 import { CLI } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 if (process.env.KPTRLAB_E2E !== '1') {
   t.plan(0, 'set KPTRLAB_E2E=1 to run three nightlies of the patched kernel under TCG (about 4 minutes with a cached kernel)');
 } else {
   t.test('nightly: no change twice, then +5 % on one variant', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'kptrlab-nightly-'));
+    // Removed when the test ends: three nightlies' run folders and their history.
+    const dir = scratchDir('kptrlab-nightly-');
     const db = join(dir, 'history.db');
     const output = join(dir, 'results');
     const config = join(dir, 'nightly.yaml');
