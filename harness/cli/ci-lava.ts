@@ -1,13 +1,12 @@
 // `kptrlab ci lava --config F --artifacts-url URL [--machines F] [--output DIR]`: a LAVA job per lab machine target,
 // and the folder of files its jobs fetch (publish it at the URL). docs/ci-lava.md.
-import { readFileSync } from 'node:fs';
 import { arch as hostArch } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lavaReportBundle } from '../ci/lava-bundle.js';
 import { generateLavaJobs, type LavaTarget } from '../ci/lava-generate.js';
 import { loadRunConfig } from '../config/load.js';
-import { parseInventoryFile } from '../config/machines.js';
+import { readInventoryFile } from '../config/machines.js';
 import type { RunConfig } from '../config/run-config.js';
 import { buildKernel } from '../kernel/build.js';
 import { variantRequest } from '../kernel/kernel-config.js';
@@ -56,13 +55,7 @@ async function resolveNative(arch: Arch): Promise<string> {
 
 /** The machine targets re-pointed at the same-named machines of another inventory file. */
 export function withInventory(config: RunConfig, file: string): RunConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new KptrlabError('USAGE', `--machines ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { hint: 'Pass a machine inventory file (docs/lab-machines.md).', exitCode: ExitCode.usage });
-  }
-  const inventory = parseInventoryFile(file, text);
+  const inventory = readInventoryFile(file);
   const targets = config.targets.map((target) => {
     if (target.kind !== 'machine') return target;
     const machine = inventory.get(target.machine.name);

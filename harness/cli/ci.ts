@@ -1,6 +1,6 @@
 // `kptrlab ci github|matrix|lava`: a GitHub Actions workflow that runs a config's run as n shards and merges them, the
 // shard matrix its plan job computes, and LAVA jobs for lab machines (ci-lava.ts). The generators are harness/ci/.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseIdentitySecret } from '../ci/identity-secrets.js';
@@ -8,7 +8,7 @@ import { renderGithubWorkflow, DEFAULT_CRON } from '../ci/github-workflow.js';
 import { repoPath } from '../ci/repo-path.js';
 import { checkShardCount, matrixJson, shardJobs, MAX_MATRIX_JOBS } from '../ci/shard-matrix.js';
 import { loadRunConfig } from '../config/load.js';
-import { parseInventoryFile, type MachineInventory } from '../config/machines.js';
+import { readInventoryFile } from '../config/machines.js';
 import { ExitCode, KptrlabError } from '../util/errors.js';
 import { ciLavaCommand } from './ci-lava.js';
 import { runSubcommand } from './subcommands.js';
@@ -74,15 +74,6 @@ function readInputs(values: { config?: string; shards?: string; machines?: strin
   // Given from the current folder, named in the workflow from the repository root.
   const configPath = repoPath(resolve(values.config), 'the config');
   const machinesPath = values.machines === undefined ? undefined : repoPath(resolve(values.machines), 'the inventory');
-  return { config, configPath, shards, machinesPath, machines: values.machines === undefined ? undefined : readInventory(values.machines) };
+  return { config, configPath, shards, machinesPath, machines: values.machines === undefined ? undefined : readInventoryFile(values.machines) };
 }
 
-function readInventory(file: string): MachineInventory {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new KptrlabError('USAGE', `cannot read the inventory ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { hint: 'Pass an existing inventory file (docs/lab-machines.md shows one).', exitCode: ExitCode.usage });
-  }
-  return parseInventoryFile(file, text);
-}

@@ -1,7 +1,6 @@
 // `kptrlab machine list|check|clean`: the lab inventory, what a machine lacks for the agent, and removing kptrlab's folder there.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseInventoryFile, type MachineInventory, type MachineSpec } from '../config/machines.js';
+import { readInventoryFile, type MachineInventory, type MachineSpec } from '../config/machines.js';
 import { loadRunConfig } from '../config/load.js';
 import { MachineTarget } from '../targets/machine.js';
 import { readHealth } from '../targets/machine-health.js';
@@ -28,15 +27,7 @@ export async function machineCommand(argv: string[]): Promise<number> {
 }
 
 function inventoryOf(values: { machines?: string; config?: string }): MachineInventory {
-  if (values.machines) {
-    let text: string;
-    try {
-      text = readFileSync(values.machines, 'utf8');
-    } catch (error) {
-      throw new KptrlabError('USAGE', `cannot read the inventory ${values.machines}: ${(error as NodeJS.ErrnoException).code ?? ''}`, { hint: 'Pass an existing file (docs/lab-machines.md shows one).', exitCode: ExitCode.usage });
-    }
-    return parseInventoryFile(values.machines, text);
-  }
+  if (values.machines) return readInventoryFile(values.machines);
   if (values.config) return loadRunConfig(values.config).machines;
   throw new KptrlabError('USAGE', 'no inventory: pass --machines FILE or --config RUN.yaml', { hint: 'kptrlab machine check lab1 --machines config/machines.yaml', exitCode: ExitCode.usage });
 }

@@ -1,6 +1,6 @@
 // `kptrlab premerge --series S [--config F]`: a developer's series against its base tree, patch by patch: what flipped at
 // which patch, what cost moved, what broke; a Markdown summary for the review thread; exit 1 on a regression.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadRunConfig } from '../config/load.js';
@@ -13,7 +13,7 @@ import { chooseSelftests } from '../premerge/selftest-choice.js';
 import { describePatch, readSeries, type SeriesPatch } from '../premerge/series-input.js';
 import { veristatCsv } from '../report/veristat-csv.js';
 import type { RunConfig } from '../config/run-config.js';
-import { parseInventoryFile, pickMachines, type MachineInventory, type MachineSpec } from '../config/machines.js';
+import { pickMachines, readInventoryFile, type MachineInventory, type MachineSpec } from '../config/machines.js';
 import type { RunResults } from '../results/model.js';
 import { loadSuiteManifest } from '../selftests/manifest.js';
 import { REPORTERS, stdoutContext } from '../report/registry.js';
@@ -75,7 +75,7 @@ export async function premergeCommand(argv: string[]): Promise<number> {
   if (values.check) return ExitCode.ok;
 
   const config = loadRunConfig(values.config ?? projectPath('config', 'ab.yaml'));
-  const machine = values.machine === undefined ? undefined : premergeMachine(values.machine, values.machines ? loadInventory(values.machines) : config.machines);
+  const machine = values.machine === undefined ? undefined : premergeMachine(values.machine, values.machines ? readInventoryFile(values.machines) : config.machines);
   const arch = (machine?.arch ?? values.arch ?? 'x86_64') as Arch;
   if (machine && values.arch && values.arch !== machine.arch) throw new KptrlabError('USAGE', `--arch ${values.arch}, but machine ${machine.name} is ${machine.arch}`, { hint: 'Leave --arch out: the kernels are built for the machine.', exitCode: ExitCode.usage });
   if (!ARCHES.includes(arch)) throw new KptrlabError('USAGE', `--arch ${values.arch}: not one of ${ARCHES.join(', ')}`, { exitCode: ExitCode.usage });
@@ -127,15 +127,6 @@ export function premergeMachine(name: string, inventory: MachineInventory): Mach
   return spec!;
 }
 
-function loadInventory(file: string): MachineInventory {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new KptrlabError('USAGE', `--machines ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { hint: 'Pass a machine inventory file (docs/lab-machines.md).', exitCode: ExitCode.usage });
-  }
-  return parseInventoryFile(file, text);
-}
 
 /** Which tree selftests run: --skip-selftests none, --selftests (or the config's selftests:) the suite, else those covering the changed files. */
 export function pickSelftests(config: RunConfig, patches: readonly SeriesPatch[], flags: { selftests?: boolean; 'skip-selftests'?: boolean }): { plan: PremergeOptions['selftests']; how: string; uncovered: string[] } {

@@ -54,6 +54,17 @@ export interface LavaDevice {
 const MACHINE_KEYS = ['host', 'port', 'user', 'identity', 'hostKey', 'knownHosts', 'labels', 'arch', 'node', 'cacheDir', 'connectTimeoutSec', 'execTimeoutSec', 'bootTimeoutSec', 'power', 'console', 'lava'] as const;
 export const MACHINE_DEFAULTS = { port: 22, user: 'root', node: 'node', cacheDir: '.cache/kptrlab', connectTimeoutSec: 20, execTimeoutSec: 1800, bootTimeoutSec: 300, reboot: ['reboot'], resetTimeoutSec: 60 } as const;
 
+/** An inventory file named on the command line (`flag`): read and parsed; a file that cannot be read is a usage error. */
+export function readInventoryFile(file: string, flag = '--machines'): MachineInventory {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new KptrlabError('USAGE', `${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { hint: 'Pass an existing machine inventory file (docs/lab-machines.md shows one).', exitCode: ExitCode.usage });
+  }
+  return parseInventoryFile(file, text);
+}
+
 /** The machines: key of a run config: a mapping of entries, or the path of an inventory file (relative to the config) holding one. */
 export function parseMachinesKey(cursor: Cursor): MachineInventory {
   if (cursor.isMissing()) return new Map();

@@ -3,7 +3,10 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readInventoryFile } from '../../harness/config/machines.js';
 import { parseRunConfig } from '../../harness/config/run-config.js';
+import { ExitCode } from '../../harness/util/errors.js';
+import { runCli } from '../helpers/cli.js';
 import { targetLanes } from '../../harness/runner/run.js';
 import { renameRequestObjects, requestObjects } from '../../harness/targets/request-objects.js';
 import { configErrorOf } from '../helpers/config-error.js';
@@ -88,4 +91,21 @@ t.test('power, console, boot timeout and a kernel to kexec: argument lists, defa
   t.match(errorOf(`${kernels}${lab()}targets:\n  - {kind: machine, machine: lab1, kernel: {variant: patched-lab}}\n`).hint, /Add "arch: x86_64" or "arch: arm64" to machine lab1/);
   t.match(errorOf(`${lab(', arch: x86_64')}targets:\n  - {kind: machine, machine: lab1, kernel: {variant: patched-lab}}\n`).message, /a variant of the kernels: section/);
   t.match(errorOf(`${kernels}${lab()}targets:\n  - {kind: machine, labels: [x86], kernel: {variant: patched-lab}}\n`).hint, /to machine lab1/, 'a labels pick checks each machine it picked');
+});
+
+t.test('an inventory file named on the command line: read and parsed, or a usage error naming the flag and the file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kptrlab-inventory-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'lab.yaml');
+  writeFileSync(file, `machines:\n  lab1: {host: 10.0.0.5, identity: /keys/id, hostKey: "${PIN}", labels: [x86]}\n`);
+  t.same([...readInventoryFile(file).keys()], ['lab1']);
+  const missing = join(dir, 'missing.yaml');
+  t.throws(() => readInventoryFile(missing), { name: 'KptrlabError', code: 'USAGE', message: `--machines ${missing}: ENOENT`, exitCode: ExitCode.usage, hint: /docs\/lab-machines\.md/ });
+  // Every command that takes --machines goes through it: exit 2 and the same words (ci wants a path in the repository).
+  const absent = 'config/no-such-inventory.yaml';
+  for (const argv of [['ci', 'matrix', '--config', 'config/ab.yaml', '--shards', '2'], ['machine', 'list']]) {
+    const run = await runCli([...argv, '--machines', absent]);
+    t.equal(run.exitCode, 2, `${argv.join(' ')}: ${run.stderr}`);
+    t.match(run.stderr, `--machines ${absent}: ENOENT`);
+  }
 });
