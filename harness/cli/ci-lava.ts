@@ -11,8 +11,7 @@ import type { RunConfig } from '../config/run-config.js';
 import { buildKernel } from '../kernel/build.js';
 import { variantRequest } from '../kernel/kernel-config.js';
 import { NATIVE_PATH, nativeBuilt } from '../native/loader.js';
-import { buildArm64Native } from '../qemu/arm64-native.js';
-import { arm64Rootfs } from '../qemu/arm64-rootfs.js';
+import { bindingForArch } from '../targets/binding-for-arch.js';
 import { kptrlabIdentity } from '../runner/run.js';
 import { builtKernelProvenance } from '../runner/targets.js';
 import { agentBundle } from '../targets/agent-bundle.js';
@@ -45,12 +44,8 @@ async function resolveKernel(config: RunConfig, target: LavaTarget) {
 
 // The binding for the machine's arch: this host's build when they match, else the arm64 cross-build (cached).
 async function resolveNative(arch: Arch): Promise<string> {
-  if (archFromNode(hostArch()) === arch) {
-    if (!nativeBuilt()) throw new KptrlabError('NATIVE_NOT_BUILT', `the binding ${NATIVE_PATH} is missing`, { hint: 'Run npm run build.' });
-    return NATIVE_PATH;
-  }
-  if (arch === 'arm64') return buildArm64Native(await arm64Rootfs());
-  throw new KptrlabError('MACHINE_ARCH', `no ${arch} binding can be built on this ${hostArch()} host`);
+  if (archFromNode(hostArch()) === arch && !nativeBuilt()) throw new KptrlabError('NATIVE_NOT_BUILT', `the binding ${NATIVE_PATH} is missing`, { hint: 'Run npm run build.' });
+  return bindingForArch(arch);
 }
 
 /** The machine targets re-pointed at the same-named machines of another inventory file. */

@@ -1,19 +1,16 @@
 // A real machine over SSH as a target: its running kernel, real nanoseconds; the agent, its binding and the objects are shipped into one cache folder there.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { arch as hostArch, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import type { AgentEvent, AgentRequest } from '../agent/protocol.js';
-import { NATIVE_PATH } from '../native/loader.js';
-import { buildArm64Native } from '../qemu/arm64-native.js';
-import { arm64Rootfs } from '../qemu/arm64-rootfs.js';
 import { fingerprintsFromKnownHosts, PinnedHostKeys, type MachineAddress } from '../ssh/known-hosts.js';
 import { connectSsh, type HeldCommand, type SshSession } from '../ssh/session.js';
-import { archFromNode, type Arch } from '../util/arch.js';
 import { KptrlabError } from '../util/errors.js';
 import { sha256OfFile } from '../util/hash.js';
 import { trackTempDir } from '../util/lifecycle.js';
 import { agentBundle } from './agent-bundle.js';
 import { AgentStream } from './agent-stream.js';
+import { bindingForArch } from './binding-for-arch.js';
 import { tuneMachine, type AppliedTuning, type TuneReport, type TuneRequest } from './machine-tune.js';
 import { lockFileOf, remoteCacheDir, surveyMachine, type MachineSurvey, type SurveyCheck, type SurveyOptions } from './machine-survey.js';
 import { renameRequestObjects, requestObjects } from './request-objects.js';
@@ -188,7 +185,7 @@ export class MachineTarget implements Target {
     await this.takeLock(cache);
     this.onStage(`machine ${hostname}: kernel ${release}, ${arch}; shipping the agent to ${cache}`);
     const bundle = await this.ship(agentBundle(), posix.join(cache, 'agent'), '.mjs');
-    const native = await this.ship(await this.nativeBinding(arch), posix.join(cache, 'native'), '.node');
+    const native = await this.ship(await bindingForArch(arch, this.options.name), posix.join(cache, 'native'), '.node');
     this.remote = { cache, bundle, native };
     this.localDir = mkdtempSync(join(tmpdir(), 'kptrlab-machine-'));
     this.untrackLocal = trackTempDir(this.localDir);
@@ -281,13 +278,6 @@ export class MachineTarget implements Target {
       }
       throw error;
     }
-  }
-
-  // The binding for the machine's arch: this host's build when they match, else the arm64 cross-build (cached).
-  private async nativeBinding(arch: Arch): Promise<string> {
-    if (archFromNode(hostArch()) === arch) return NATIVE_PATH;
-    if (arch === 'arm64') return buildArm64Native(await arm64Rootfs());
-    throw new KptrlabError('MACHINE_ARCH', `${this.options.name}: no ${arch} binding can be built on this ${hostArch()} host`);
   }
 
   /** Copies a file into dir on the machine as <sha256><suffix>, unless it is there already; returns the remote path. */
